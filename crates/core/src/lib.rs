@@ -1,0 +1,2 @@
+//! Pure-Rust core of tiercache. No N-API here: every decision lives in this
+//! crate and is tested with `cargo test`; `crates/node` only converts.
