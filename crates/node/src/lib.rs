@@ -1,5 +1,9 @@
-//! The N-API binding of tiercache-core.
+//! The N-API binding of tiercache-core: converts arguments, calls the core and
+//! maps its errors (in `error.rs`). No policy or decision lives here.
 #![deny(clippy::all)]
+
+#[allow(dead_code)] // used by the component bindings as they land
+mod error;
 
 use napi_derive::napi;
 

@@ -1,0 +1,24 @@
+//! The single place where core errors become JavaScript errors.
+
+use tiercache_core::{Error, ErrorKind};
+
+/// A stable JavaScript error `code` (napi-rs uses the status as `error.code`).
+#[derive(Debug, Clone, Copy)]
+pub struct Code(pub &'static str);
+
+impl AsRef<str> for Code {
+    fn as_ref(&self) -> &str {
+        self.0
+    }
+}
+
+/// Result type of every exported function that can fail.
+pub type NodeResult<T> = napi::Result<T, Code>;
+
+/// Maps a core error to a JavaScript error carrying a stable code.
+pub fn map_error(error: Error) -> napi::Error<Code> {
+    let code = match error.kind {
+        ErrorKind::InvalidArgument => "ERR_INVALID_ARG_VALUE",
+    };
+    napi::Error::new(Code(code), error.message)
+}
