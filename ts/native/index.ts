@@ -19,13 +19,17 @@ export type NativeBinding = typeof Binding;
 /** Which implementation the components of this process use. */
 export type Implementation = 'native' | 'js';
 
+let cached: { binding: NativeBinding | null; error: Error | null } | undefined;
+
 function loadBinding(): { binding: NativeBinding | null; error: Error | null } {
+  if (cached !== undefined) return cached;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return { binding: require('../../ts/native/generated/binding.js') as NativeBinding, error: null };
+    cached = { binding: require('../../ts/native/generated/binding.js') as NativeBinding, error: null };
   } catch (err) {
-    return { binding: null, error: err instanceof Error ? err : new Error(String(err)) };
+    cached = { binding: null, error: err instanceof Error ? err : new Error(String(err)) };
   }
+  return cached;
 }
 
 function choose(): { implementation: Implementation; binding: NativeBinding | null; loadError: Error | null } {
@@ -56,3 +60,18 @@ export const nativeBinding: NativeBinding | null = chosen.binding;
 
 /** Why the addon did not load (null when it loaded or was not tried). */
 export const nativeLoadError: Error | null = chosen.loadError;
+
+/**
+ * The addon regardless of TIERCACHE_IMPL, for differential tests and
+ * side-by-side benchmarks that need both implementations in one process.
+ * Throws ERR_NATIVE_UNAVAILABLE when it cannot be loaded.
+ */
+export function requireNativeBinding(): NativeBinding {
+  const { binding, error } = loadBinding();
+  if (binding === null) {
+    throw new TierCacheError(ErrorCode.NATIVE_UNAVAILABLE, `the native addon could not be loaded: ${error?.message}`, {
+      cause: error,
+    });
+  }
+  return binding;
+}
