@@ -2,7 +2,8 @@
 //! maps its errors (in `error.rs`). No policy or decision lives here.
 #![deny(clippy::all)]
 
-#[allow(dead_code)] // used by the component bindings as they land
+mod cache;
+mod convert;
 mod error;
 
 use napi_derive::napi;

@@ -110,6 +110,12 @@ impl Cache {
         self.get_with(key, |v| v.map(<[u8]>::to_vec))
     }
 
+    /// Counts `n` lookups of keys that cannot be stored at all (a JavaScript
+    /// string with a lone surrogate) as misses.
+    pub fn record_misses(&self, n: u64) {
+        self.lock(0).stats.misses += n;
+    }
+
     /// Whether a live entry exists (no policy or statistics effects).
     pub fn has(&self, key: &str) -> bool {
         self.peek_with(key, |v| v.is_some())
