@@ -2,6 +2,7 @@
 //! maps its errors (in `error.rs`). No policy or decision lives here.
 #![deny(clippy::all)]
 
+mod alloc;
 mod cache;
 mod convert;
 mod error;
