@@ -6,6 +6,7 @@ mod alloc;
 mod cache;
 mod convert;
 mod error;
+mod probe;
 
 use napi_derive::napi;
 
