@@ -9,3 +9,21 @@ export { ErrorCode, TierCacheError } from './common/errors.js';
 export type { ErrorCodeValue } from './common/errors.js';
 export { implementation } from './native/index.js';
 export type { Implementation } from './native/index.js';
+export { ConnectionPool, ManualClock, systemClock, WAIT_BUCKETS_MS } from './pool/index.js';
+export type {
+  AcquireOptions,
+  CreateContext,
+  CreateRetryOptions,
+  DestroyReason,
+  DrainOptions,
+  DrainResult,
+  LeakReport,
+  LeakStackMode,
+  PoolClock,
+  PoolEvents,
+  PoolOptions,
+  PoolStats,
+  TimeoutReport,
+  TimerHandle,
+  WaitTimeSummary,
+} from './pool/index.js';
