@@ -180,10 +180,12 @@ export class ConnectionPool<T> extends EventEmitter<PoolEvents<T>> {
     const now = this.clock.now();
     let validation: Promise<boolean> | undefined;
     let candidate: ResourceRecord<T> | undefined;
+    let retiredAny = false;
     if (this.waiters.live === 0) {
       while ((candidate = this.idle.pop()) !== undefined) {
         if (candidate.doomed || now >= candidate.retireAt) {
           this.retire(candidate, candidate.doomed ? 'broken' : 'lifetime');
+          retiredAny = true;
           continue;
         }
         if (this.validateOnBorrow && now - candidate.lastUsedAt >= this.bypassMs && now - candidate.lastCheckedAt >= this.bypassMs) {
@@ -191,6 +193,7 @@ export class ConnectionPool<T> extends EventEmitter<PoolEvents<T>> {
           if (verdict === false) {
             this.counters.validationFailures++;
             this.retire(candidate, 'validation');
+            retiredAny = true;
             continue;
           }
           if (verdict !== true) {
@@ -201,6 +204,7 @@ export class ConnectionPool<T> extends EventEmitter<PoolEvents<T>> {
         }
         this.lend(candidate, now, stack);
         this.counters.acquiredImmediately();
+        if (retiredAny) this.creator.ensure();
         return Promise.resolve(candidate.resource);
       }
     }
@@ -610,6 +614,7 @@ export class ConnectionPool<T> extends EventEmitter<PoolEvents<T>> {
   private forceClose(): void {
     this.drainTimer = undefined;
     if (this.state !== DRAINING) return;
+    const hungDestroys = this.destroyer.pending;
     let forcedDestroys = 0;
     for (const record of this.records.values()) {
       if (record.state === BORROWED) {
@@ -626,7 +631,7 @@ export class ConnectionPool<T> extends EventEmitter<PoolEvents<T>> {
     this.finishDrain({
       forcedDestroys,
       abandonedCreates: this.creator.pending + this.creator.abandoned,
-      hungDestroys: this.destroyer.pending,
+      hungDestroys,
     });
   }
 
