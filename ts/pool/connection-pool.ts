@@ -84,6 +84,14 @@ export class ConnectionPool<T> extends EventEmitter<PoolEvents<T>> {
   private readonly leakMs: number;
   private readonly captureStacks: boolean;
   private readonly idleWakeMs: number;
+  // One executor for every waiting acquire (no closure per call): it parks the
+  // promise's resolvers here, and acquire() moves them into the Waiter.
+  private nextResolve: (resource: T) => void = () => {};
+  private nextReject: (error: Error) => void = () => {};
+  private readonly takeResolvers = (resolve: (resource: T) => void, reject: (error: Error) => void): void => {
+    this.nextResolve = resolve;
+    this.nextReject = reject;
+  };
   private drainPromise: Promise<DrainResult> | undefined = undefined;
   private drainDone: ((result: DrainResult) => void) | undefined = undefined;
   private drainTimer: unknown = undefined;
@@ -215,11 +223,8 @@ export class ConnectionPool<T> extends EventEmitter<PoolEvents<T>> {
         new TierCacheError(ErrorCode.POOL_FULL, `ConnectionPool: ${this.waiters.live} callers are already waiting (maxWaiters)`),
       );
     }
-    const waiter = new Waiter<T>(now, now + this.options.acquireTimeoutMs, stack);
-    const promise = new Promise<T>((resolve, reject) => {
-      waiter.resolve = resolve;
-      waiter.reject = reject;
-    });
+    const promise = new Promise<T>(this.takeResolvers);
+    const waiter = new Waiter<T>(this.nextResolve, this.nextReject, now, now + this.options.acquireTimeoutMs, stack);
     if (signal !== undefined) this.watchAbort(waiter, signal);
     this.waiters.push(waiter);
     if (candidate !== undefined && validation !== undefined) this.beginBorrowValidation(candidate, validation);

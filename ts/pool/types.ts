@@ -25,7 +25,7 @@ export interface CreateRetryOptions {
  * How the acquire stack for leak reports is captured. Capturing a stack costs
  * microseconds (more than a whole acquire/release round trip), so:
  * - `'every'`: every acquire captures it (the default; every leak event has a stack);
- * - `'adaptive'`: 1 acquire in 128 until the first leak is seen, then every acquire;
+ * - `'adaptive'`: 1 acquire in 1024 until the first leak is seen, then every acquire;
  * - `'none'`: never (leak events still fire, without a stack).
  */
 export type LeakStackMode = 'every' | 'adaptive' | 'none';

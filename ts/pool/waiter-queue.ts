@@ -8,13 +8,13 @@ import { DeadlineTimer } from './deadline-timer.js';
 
 /** One waiting acquire. Removed waiters stay in the ring as tombstones (`settled`). */
 export class Waiter<T> {
-  resolve!: (resource: T) => void;
-  reject!: (error: Error) => void;
   settled = false;
   signal: AbortSignal | undefined = undefined;
   onAbort: (() => void) | undefined = undefined;
 
   constructor(
+    readonly resolve: (resource: T) => void,
+    readonly reject: (error: Error) => void,
     readonly enqueuedAt: number,
     readonly deadline: number,
     readonly acquireStack: Error | null,
