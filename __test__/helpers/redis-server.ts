@@ -10,7 +10,7 @@
  * await server.restart();
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,12 +24,24 @@ const COMMAND_TIMEOUT_MS = 5_000;
 const running = new Set<RedisServer>();
 let exitHookInstalled = false;
 
+function killAllSync(): void {
+  for (const server of running) server.killSync();
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const server of running) server.killSync();
-  });
+  process.on('exit', killAllSync);
+  // On a termination signal, clean up and then die of the same signal (the
+  // listener is removed first, so re-raising gets the default behaviour).
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      killAllSync();
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
 }
 
 /** A free TCP port on 127.0.0.1 (bound and released; redis retries if it is taken meanwhile). */
@@ -90,6 +102,7 @@ export class RedisServer {
   private exited: Promise<void> = Promise.resolve();
   private readonly dir: string;
   private output = '';
+  private extraArgs: readonly string[] = [];
 
   private constructor(readonly port: number) {
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'tiercache-redis-'));
@@ -151,10 +164,10 @@ export class RedisServer {
     await this.signalAndWait('SIGKILL');
   }
 
-  /** Kill -9 and start again on the same port (an empty server: no persistence). */
+  /** Kill -9 (if running) and start again on the same port: an empty server, as there is no persistence. */
   async restart(): Promise<void> {
     await this.kill();
-    await this.launch([]);
+    await this.launch(this.extraArgs);
   }
 
   /** Freezes the server (SIGSTOP): connections stay open but nothing is answered. */
@@ -198,6 +211,8 @@ export class RedisServer {
   }
 
   private async launch(extraArgs: readonly string[]): Promise<void> {
+    mkdirSync(this.dir, { recursive: true });
+    this.extraArgs = extraArgs;
     const args = [
       '--port', String(this.port),
       '--bind', '127.0.0.1',
