@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import test from 'ava';
 import { ConnectionPool, ErrorCode, ManualClock, TierCacheError } from '../ts/index.js';
 import { assertConsistent, drainAndCheck, FakeFactory, type FakeResource } from './helpers/fake-factory.js';
@@ -249,4 +250,20 @@ test('primitive resources work as keys', async (t) => {
   await clock.advance(1);
   await drained;
   t.deepEqual(destroyed.sort(), [1, 2]);
+});
+
+test('a long-lived signal does not accumulate abort listeners across served and timed-out acquires', async (t) => {
+  const { clock, factory, pool } = setup({ max: 1, acquireTimeoutMs: 100 });
+  const controller = new AbortController();
+  const { signal } = controller;
+  for (let i = 0; i < 50; i++) pool.release(await pool.acquire({ signal }));
+  const held = await pool.acquire({ signal });
+  const timingOut = pool.acquire({ signal }).catch((e: TierCacheError) => e.code);
+  await clock.advance(0);
+  t.is(getEventListeners(signal, 'abort').length, 1, 'only the waiting acquire listens');
+  await clock.advance(100);
+  t.is(await timingOut, ErrorCode.TIMEOUT);
+  t.is(getEventListeners(signal, 'abort').length, 0);
+  pool.release(held);
+  await drainAndCheck(t, pool, factory);
 });
