@@ -218,6 +218,7 @@ export class ConnectionPool<T> extends EventEmitter<PoolEvents<T>> {
     }
     if (this.waiters.live >= this.options.maxWaiters) {
       if (candidate !== undefined && validation !== undefined) this.beginBorrowValidation(candidate, validation);
+      if (retiredAny) this.creator.ensure();
       this.counters.rejected++;
       return Promise.reject(
         new TierCacheError(ErrorCode.POOL_FULL, `ConnectionPool: ${this.waiters.live} callers are already waiting (maxWaiters)`),
