@@ -13,3 +13,21 @@ export { LocalCache } from './local/local-cache.js';
 export type { CacheValue, LocalCacheStats, Sharing } from './local/local-cache.js';
 export type { LocalCacheOptions, LocalCachePolicy, SetOptions } from './local/options.js';
 export { ENTRY_OVERHEAD_BYTES, MAX_BYTES, MAX_ENTRIES, MAX_KEY_LENGTH, MAX_SHARDS, MAX_TTL_MS } from './local/limits.js';
+export { ConnectionPool, ManualClock, systemClock, WAIT_BUCKETS_MS } from './pool/index.js';
+export type {
+  AcquireOptions,
+  CreateContext,
+  CreateRetryOptions,
+  DestroyReason,
+  DrainOptions,
+  DrainResult,
+  LeakReport,
+  LeakStackMode,
+  PoolClock,
+  PoolEvents,
+  PoolOptions,
+  PoolStats,
+  TimeoutReport,
+  TimerHandle,
+  WaitTimeSummary,
+} from './pool/index.js';
