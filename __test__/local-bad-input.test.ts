@@ -141,29 +141,33 @@ test('shared caches reject a bad name and options that differ from the first', (
   t.true(LocalCache.deleteShared(name));
 });
 
-test('the native class itself rejects nonsense with errors, never a crash', (t) => {
-  const { NativeCache } = requireNativeBinding();
-  const c = new NativeCache(10, 0, 'tinylfu', 1, true);
-  const n = c as unknown as Record<string, (...args: unknown[]) => unknown>;
+test('the native functions themselves reject nonsense with errors, never a crash', (t) => {
+  const b = requireNativeBinding();
+  const c = b.cacheCreate(10, 0, 'tinylfu', 1, true);
+  const loose = b as unknown as Record<string, (...args: unknown[]) => unknown>;
   const attempts: [string, () => unknown][] = [
-    ['constructor without budgets', () => new NativeCache(0, 0, 'lru', 1, false)],
-    ['constructor bad policy', () => new NativeCache(1, 0, 'arc', 1, false)],
-    ['constructor bad shards', () => new NativeCache(8, 0, 'lru', 3, false)],
-    ['get(5)', () => n.get.call(c, 5)],
-    ['set with a number value', () => n.set.call(c, 'k', 5, 0)],
-    ['set with a Uint16Array', () => n.set.call(c, 'k', new Uint16Array(2), 0)],
-    ['set with an empty key', () => c.set('', Buffer.from('v'), 0)],
-    ['set with a negative ttl', () => c.set('k', Buffer.from('v'), -1)],
-    ['set with a NaN ttl', () => c.set('k', Buffer.from('v'), Number.NaN)],
-    ['set with a lone surrogate', () => c.set('\ud800', Buffer.from('v'), 0)],
-    ['getMany of numbers', () => n.getMany.call(c, [1, 2])],
-    ['getMany of a non-array', () => n.getMany.call(c, 'abc')],
-    ['advance(-5)', () => c.advance(-5)],
-    ['advance on a system clock', () => new NativeCache(1, 0, 'lru', 1, false).advance(5)],
+    ['create without budgets', () => b.cacheCreate(0, 0, 'lru', 1, false)],
+    ['create with a bad policy', () => b.cacheCreate(1, 0, 'arc', 1, false)],
+    ['create with bad shards', () => b.cacheCreate(8, 0, 'lru', 3, false)],
+    ['a call without a handle', () => loose.cacheGetInto({}, 'k', 0)],
+    ['a call with a handle of another kind', () => loose.cacheGetInto(b.probeMakeExternal(), 'k', 0)],
+    ['getInto with a number key', () => loose.cacheGetInto(c, 5, 0)],
+    ['setFromArena outside the arena', () => b.cacheSetFromArena(c, 'k', 0, 10, 0)],
+    ['takePending with nothing pending', () => b.cacheTakePending(c)],
+    ['set with a number value', () => loose.cacheSet(c, 'k', 5, 0)],
+    ['set with a Uint16Array', () => loose.cacheSet(c, 'k', new Uint16Array(2), 0)],
+    ['set with an empty key', () => b.cacheSet(c, '', Buffer.from('v'), 0)],
+    ['set with a negative ttl', () => b.cacheSet(c, 'k', Buffer.from('v'), -1)],
+    ['set with a NaN ttl', () => b.cacheSet(c, 'k', Buffer.from('v'), Number.NaN)],
+    ['set with a lone surrogate', () => b.cacheSet(c, '\ud800', Buffer.from('v'), 0)],
+    ['getManyInto with a non-string', () => loose.cacheGetManyInto(c, 5, 1, 0)],
+    ['getManyInto with more keys than lengths', () => b.cacheGetManyInto(c, 'abc', 5, 0)],
+    ['advance(-5)', () => b.cacheAdvance(c, -5)],
+    ['advance on a system clock', () => b.cacheAdvance(b.cacheCreate(1, 0, 'lru', 1, false), 5)],
   ];
   for (const [name, attempt] of attempts) {
     const err = thrown(attempt);
     t.true(err instanceof Error, name);
   }
-  t.is(c.size(), 0, 'none of it was stored');
+  t.is(b.cacheSize(c), 0, 'none of it was stored');
 });

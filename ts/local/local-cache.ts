@@ -7,6 +7,7 @@
 import { describe } from '../common/validate.js';
 import { implementation, nativeBinding, requireNativeBinding, type Implementation } from '../native/index.js';
 import { JsCacheStore } from './js/js-cache-store.js';
+import { nativeStores } from './native-store.js';
 import { MAX_KEY_LENGTH } from './limits.js';
 import { normalizeOptions, resolveTtl, type LocalCacheOptions, type NormalizedOptions, type SetOptions } from './options.js';
 import type { CacheStore, CacheStoreClass } from './store.js';
@@ -36,8 +37,12 @@ export interface LocalCacheStats {
 /** Whether and how widely a cache is shared. */
 export type Sharing = false | 'process' | 'thread';
 
+let nativeStoreClass: CacheStoreClass | undefined;
+
 function storeClass(impl: Implementation): CacheStoreClass {
-  return impl === 'native' ? (nativeBinding ?? requireNativeBinding()).NativeCache : JsCacheStore;
+  if (impl === 'js') return JsCacheStore;
+  nativeStoreClass ??= nativeStores(nativeBinding ?? requireNativeBinding());
+  return nativeStoreClass;
 }
 
 function keyError(key: unknown, name: string): Error {
@@ -99,7 +104,7 @@ export class LocalCache {
   constructor(options?: LocalCacheOptions | NormalizedOptions, store?: CacheStore, sharing?: Sharing) {
     if (store === undefined) {
       const o = normalizeOptions(options, false);
-      store = new (storeClass(implementation))(o.maxEntries, o.maxBytes, o.policy, o.shards, o.manualClock);
+      store = storeClass(implementation).create(o.maxEntries, o.maxBytes, o.policy, o.shards, o.manualClock);
       options = o;
     }
     const o = options as NormalizedOptions;
@@ -304,7 +309,7 @@ export class LocalCache {
 /** Internal: a cache on an explicit implementation (differential tests, benchmarks). */
 export function createLocalCache(options: LocalCacheOptions, impl: Implementation): LocalCache {
   const o = normalizeOptions(options, false);
-  const store = new (storeClass(impl))(o.maxEntries, o.maxBytes, o.policy, o.shards, o.manualClock);
+  const store = storeClass(impl).create(o.maxEntries, o.maxBytes, o.policy, o.shards, o.manualClock);
   return construct(o, store, false);
 }
 

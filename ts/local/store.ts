@@ -1,8 +1,9 @@
 /**
- * The interface between the LocalCache facade and an implementation. The
- * native class generated from crates/node (NativeCache) and the JS twin
- * (JsCacheStore) are both checked against it, so that any drift between them
- * fails `tsc`. Arguments are validated by the facade before they get here.
+ * The interface between the LocalCache facade and an implementation: the
+ * native adapter (native-store.ts, itself typed by the declarations
+ * generated from crates/node) and the JS twin (js/js-cache-store.ts) both
+ * implement it, so any drift between them fails `tsc`. Arguments are
+ * validated by the facade before they get here.
  */
 
 /** Counters, as both implementations report them. */
@@ -41,9 +42,9 @@ export interface CacheStore {
   policyState(): number[];
 }
 
-/** The static side: constructors of private and shared caches. */
+/** Factories of private and shared caches of one implementation. */
 export interface CacheStoreClass {
-  new (maxEntries: number, maxBytes: number, policy: string, shards: number, manualClock: boolean): CacheStore;
+  create(maxEntries: number, maxBytes: number, policy: string, shards: number, manualClock: boolean): CacheStore;
   shared(
     name: string,
     maxEntries: number,

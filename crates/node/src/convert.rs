@@ -5,12 +5,13 @@
 //! copy, and a returned value is copied into a new Buffer in one call.
 
 use std::ffi::c_void;
+use std::mem::MaybeUninit;
 use std::ptr;
 
 use napi::bindgen_prelude::{FromNapiValue, ToNapiValue, TypeName, ValidateNapiValue};
 use napi::{sys, Error, Status, ValueType};
 
-const INLINE_KEY: usize = 256;
+const INLINE_TEXT: usize = 256;
 /// The longest UTF-8 sequence; V8 never writes a partial character, so a
 /// result this close to the buffer's end may have been cut short.
 const MAX_UTF8_CHAR: usize = 4;
@@ -28,7 +29,7 @@ fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
 
 /// A JavaScript string as UTF-8, inline when short.
 pub struct Text {
-    inline: [u8; INLINE_KEY],
+    inline: [u8; INLINE_TEXT],
     heap: Vec<u8>,
     len: usize,
 }
@@ -42,57 +43,12 @@ impl Text {
             &self.heap[..self.len]
         }
     }
-
-    /// The text; V8 writes well-formed UTF-8 (lone surrogates become U+FFFD).
-    pub fn as_str(&self) -> &str {
-        std::str::from_utf8(self.as_bytes()).unwrap_or("")
-    }
-}
-
-/// A string key. A JavaScript string with a lone surrogate cannot be a
-/// stored key (the facade refuses to store one), so it is flagged rather than
-/// confused with the key that has U+FFFD in its place.
-pub struct Key {
-    text: Text,
-    ill_formed: bool,
-}
-
-impl Key {
-    /// The key as text.
-    pub fn as_str(&self) -> &str {
-        self.text.as_str()
-    }
-
-    /// Whether the JavaScript string contained a lone surrogate.
-    pub fn is_ill_formed(&self) -> bool {
-        self.ill_formed
-    }
-}
-
-/// Whether the string behind `value` has a lone surrogate. Only called when
-/// its UTF-8 form contains U+FFFD, which is where V8 puts them.
-unsafe fn has_lone_surrogate(env: sys::napi_env, value: sys::napi_value) -> napi::Result<bool> {
-    let mut len = 0usize;
-    check(
-        sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut len),
-        "read a string",
-    )?;
-    let mut units = vec![0u16; len + 1];
-    check(
-        sys::napi_get_value_string_utf16(env, value, units.as_mut_ptr(), len + 1, &mut len),
-        "read a string",
-    )?;
-    Ok(char::decode_utf16(units[..len].iter().copied()).any(|c| c.is_err()))
-}
-
-fn contains_replacement_char(bytes: &[u8]) -> bool {
-    bytes.windows(3).any(|w| w == [0xef, 0xbf, 0xbd])
 }
 
 impl FromNapiValue for Text {
     unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
         let mut key = Text {
-            inline: [0; INLINE_KEY],
+            inline: [0; INLINE_TEXT],
             heap: Vec::new(),
             len: 0,
         };
@@ -102,18 +58,18 @@ impl FromNapiValue for Text {
                 env,
                 value,
                 key.inline.as_mut_ptr().cast(),
-                INLINE_KEY,
+                INLINE_TEXT,
                 &mut len,
             ),
             "read a string key",
         )?;
-        if len + MAX_UTF8_CHAR >= INLINE_KEY - 1 {
+        if len + MAX_UTF8_CHAR >= INLINE_TEXT - 1 {
             check(
                 sys::napi_get_value_string_utf8(env, value, ptr::null_mut(), 0, &mut len),
                 "read a string key",
             )?;
             // Shorter than the inline buffer: the first read was complete.
-            if len >= INLINE_KEY - 1 {
+            if len >= INLINE_TEXT - 1 {
                 key.heap = vec![0; len + 1];
                 check(
                     sys::napi_get_value_string_utf8(
@@ -143,12 +99,114 @@ impl TypeName for Text {
 
 impl ValidateNapiValue for Text {}
 
+/// A string key, read as UTF-16 (V8 copies code units; its UTF-8 encoder
+/// costs 2.5x more per call) and transcoded here. A JavaScript string with a
+/// lone surrogate cannot be a stored key (the facade refuses to store one),
+/// so it is flagged rather than confused with the key that has U+FFFD in its
+/// place.
+pub struct Key {
+    // Only the first `len` bytes are ever initialised (and read).
+    inline: MaybeUninit<[u8; INLINE_UTF8]>,
+    heap: String,
+    len: usize,
+    ill_formed: bool,
+}
+
+const INLINE_UNITS: usize = 256;
+// Three UTF-8 bytes per UTF-16 unit at most (a surrogate pair: 4 for 2).
+const INLINE_UTF8: usize = 3 * INLINE_UNITS;
+
+impl Key {
+    /// The key as text (empty when ill-formed).
+    pub fn as_str(&self) -> &str {
+        if !self.heap.is_empty() {
+            return &self.heap;
+        }
+        // SAFETY: `from_utf16` initialised the first `len` bytes.
+        let bytes = unsafe { std::slice::from_raw_parts(self.inline.as_ptr().cast::<u8>(), self.len) };
+        // Only ever filled with whole UTF-8 sequences by `from_utf16`.
+        std::str::from_utf8(bytes).unwrap_or("")
+    }
+
+    /// Whether the JavaScript string contained a lone surrogate.
+    pub fn is_ill_formed(&self) -> bool {
+        self.ill_formed
+    }
+
+    /// Transcodes `units`; ASCII takes a byte-per-unit fast path.
+    pub fn from_utf16(units: &[u16]) -> Key {
+        let mut key = Key {
+            inline: MaybeUninit::uninit(),
+            heap: String::new(),
+            len: 0,
+            ill_formed: false,
+        };
+        let dst = key.inline.as_mut_ptr().cast::<u8>();
+        if units.len() <= INLINE_UNITS && units.iter().all(|&u| u < 0x80) {
+            for (i, &u) in units.iter().enumerate() {
+                // SAFETY: i < INLINE_UNITS <= INLINE_UTF8.
+                unsafe { dst.add(i).write(u as u8) };
+            }
+            key.len = units.len();
+            return key;
+        }
+        let mut text = String::with_capacity(units.len() * 3);
+        for c in char::decode_utf16(units.iter().copied()) {
+            match c {
+                Ok(c) => text.push(c),
+                Err(_) => {
+                    key.ill_formed = true;
+                    return key;
+                }
+            }
+        }
+        if text.len() <= INLINE_UTF8 {
+            // SAFETY: text.len() <= INLINE_UTF8 bytes fit in the buffer.
+            unsafe { ptr::copy_nonoverlapping(text.as_ptr(), dst, text.len()) };
+            key.len = text.len();
+        } else {
+            key.len = text.len();
+            key.heap = text;
+        }
+        key
+    }
+}
+
+/// Reads a JavaScript string's UTF-16 code units (inline when short) and
+/// passes them to `f`.
+///
+/// # Safety
+/// `env` and `value` must be valid for the current call.
+pub unsafe fn with_utf16<R>(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    f: impl FnOnce(&[u16]) -> R,
+) -> napi::Result<R> {
+    let mut inline = MaybeUninit::<[u16; INLINE_UNITS]>::uninit();
+    let mut len = 0usize;
+    check(
+        sys::napi_get_value_string_utf16(env, value, inline.as_mut_ptr().cast(), INLINE_UNITS, &mut len),
+        "read a string",
+    )?;
+    if len < INLINE_UNITS - 1 {
+        // SAFETY: N-API wrote `len` code units.
+        return Ok(f(std::slice::from_raw_parts(inline.as_ptr().cast::<u16>(), len)));
+    }
+    check(
+        sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut len),
+        "read a string",
+    )?;
+    let mut heap = vec![0u16; len + 1];
+    check(
+        sys::napi_get_value_string_utf16(env, value, heap.as_mut_ptr(), len + 1, &mut len),
+        "read a string",
+    )?;
+    Ok(f(&heap[..len]))
+}
+
 impl FromNapiValue for Key {
     unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
-        let text = Text::from_napi_value(env, value)?;
-        let ill_formed =
-            contains_replacement_char(text.as_bytes()) && has_lone_surrogate(env, value)?;
-        Ok(Key { text, ill_formed })
+        with_utf16(env, value, Key::from_utf16)
     }
 }
 
@@ -238,29 +296,6 @@ impl TypeName for RawValue {
     fn value_type() -> ValueType {
         ValueType::Unknown
     }
-}
-
-/// A new array of `len` holes, filled by [`set_element`].
-pub fn array(env: sys::napi_env, len: usize) -> napi::Result<RawValue> {
-    let mut out = ptr::null_mut();
-    check(
-        unsafe { sys::napi_create_array_with_length(env, len, &mut out) },
-        "create an array",
-    )?;
-    Ok(RawValue(out))
-}
-
-/// `array[index] = value`.
-pub fn set_element(
-    env: sys::napi_env,
-    array: &RawValue,
-    index: u32,
-    value: RawValue,
-) -> napi::Result<()> {
-    check(
-        unsafe { sys::napi_set_element(env, array.0, index, value.0) },
-        "fill an array",
-    )
 }
 
 /// `null`.

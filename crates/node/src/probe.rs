@@ -10,7 +10,7 @@ use crate::convert::{self, Bytes, Key, RawValue};
 #[napi]
 pub fn probe_noop() {}
 
-/// Reads a string key the way cache methods do; returns its UTF-8 length.
+/// Reads a string key the way the cache functions do; returns its UTF-8 length.
 #[napi(ts_args_type = "key: string")]
 pub fn probe_key(key: Key) -> u32 {
     key.as_str().len() as u32
@@ -33,4 +33,16 @@ pub fn probe_buffer_out(env: &Env, len: u32) -> napi::Result<RawValue> {
 #[napi]
 pub fn probe_number(n: u32) -> i32 {
     n as i32 + 1
+}
+
+/// A handle for `probeExternal`.
+#[napi]
+pub fn probe_make_external() -> napi::bindgen_prelude::External<u32> {
+    napi::bindgen_prelude::External::new(7)
+}
+
+/// Converts the arguments a handle-based free function would take.
+#[napi(ts_args_type = "handle: ExternalObject<number>, key: string, pos: number")]
+pub fn probe_external(handle: &napi::bindgen_prelude::External<u32>, key: Key, pos: u32) -> i32 {
+    key.as_str().len() as i32 + pos as i32 + **handle as i32
 }

@@ -86,6 +86,10 @@ export class JsCacheStore implements CacheStore {
     return registry.delete(name);
   }
 
+  static create(maxEntries: number, maxBytes: number, policy: string, shards: number, manualClock: boolean): JsCacheStore {
+    return new JsCacheStore(maxEntries, maxBytes, policy, shards, manualClock);
+  }
+
   now(): number {
     return this.manual ? this.manualTime : Math.floor(performance.now());
   }

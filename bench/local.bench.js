@@ -1,0 +1,215 @@
+'use strict';
+// LocalCache benchmarks: native vs JS twin vs lru-cache vs mnemonist, side by
+// side in one run, reported as ratios. Run: npm run bench -- local
+// (or node --expose-gc bench/local.bench.js after npm run build:ts).
+const { LRUCache } = require('lru-cache');
+const { LRUCache: MnemonistLRU } = require('mnemonist');
+const { runSuite, printTable, toRows, record, machine } = require('./lib/harness.js');
+const { zipfTrace, scanBurstTrace, loopTrace } = require('./lib/workloads.js');
+
+const { createLocalCache } = require('../dist/local/local-cache.js');
+const { requireNativeBinding } = require('../dist/native/index.js');
+
+const binding = requireNativeBinding();
+const VALUE = Buffer.alloc(100, 7);
+
+/** Every candidate behind one shape: get / set / getMany. */
+function candidates(capacity) {
+  const lru = new LRUCache({ max: capacity });
+  const mn = new MnemonistLRU(capacity);
+  return {
+    native: createLocalCache({ maxEntries: capacity }, 'native'),
+    'js twin': createLocalCache({ maxEntries: capacity }, 'js'),
+    'lru-cache': { get: (k) => lru.get(k), set: (k, v) => lru.set(k, v), raw: lru },
+    mnemonist: { get: (k) => mn.get(k), set: (k, v) => mn.set(k, v), raw: mn },
+  };
+}
+
+async function crossingCosts() {
+  const key = 'user:123456:profile';
+  const scratch = Buffer.allocUnsafeSlow(65536);
+  const results = await runSuite('N-API crossing costs', [
+    { name: 'empty call', fn: () => binding.probeNoop() },
+    { name: 'number in, number out', fn: () => binding.probeNumber(7) },
+    { name: 'string key in (19 chars)', fn: () => binding.probeKey(key) },
+    { name: 'Uint8Array in (100 B)', fn: () => binding.probeBytes(VALUE) },
+    { name: 'Buffer out (100 B, napi_create_buffer_copy)', fn: () => binding.probeBufferOut(100) },
+    { name: 'JS: key utf8Write into scratch', fn: () => scratch.utf8Write(key, 0) },
+    { name: 'JS: Buffer.allocUnsafe(100) + copy from scratch', fn: () => scratch.copy(Buffer.allocUnsafe(100), 0, 0, 100) },
+    { name: 'JS: Map.get (for scale)', fn: () => scratchMap.get(key) },
+  ]);
+  const rows = results.map((r) => ({ name: r.name, value: 1e9 / r.hz, rme: r.rme }));
+  printTable('Cost per crossing (ns, lower is better)', rows, { baseline: 'empty call', unit: 'ns', lowerIsBetter: true });
+  record('local', 'crossing', rows);
+}
+const scratchMap = new Map([['user:123456:profile', 1]]);
+
+async function hitPath() {
+  const n = 10_000;
+  const keys = Array.from({ length: n }, (_, i) => `user:${i}:profile`);
+  const cs = candidates(2 * n);
+  for (const c of Object.values(cs)) for (const k of keys) c.set(k, VALUE);
+  const cases = Object.entries(cs).map(([name, c]) => {
+    let i = 0;
+    return { name, fn: () => c.get(keys[i++ % n]) };
+  });
+  const rows = toRows(await runSuite('hit path', cases));
+  printTable('Hit path: get of a present key (ops/s)', rows, { baseline: 'lru-cache' });
+  record('local', 'hit-path', rows);
+}
+
+async function cacheAside(trace) {
+  const capacity = 100_000;
+  const cs = candidates(capacity);
+  const mask = trace.length;
+  const cases = Object.entries(cs).map(([name, c]) => {
+    let i = 0;
+    return {
+      name,
+      fn: () => {
+        const key = `key:${trace[i++ % mask]}`;
+        if (c.get(key) === undefined) c.set(key, Buffer.allocUnsafe(100));
+      },
+    };
+  });
+  const rows = toRows(await runSuite('cache-aside', cases));
+  printTable('Cache-aside, Zipf 0.9 over 1M keys, capacity 100k, 100 B values (requests/s)', rows, {
+    baseline: 'lru-cache',
+  });
+  record('local', 'cache-aside', rows);
+}
+
+async function getMany() {
+  const n = 10_000;
+  const keys = Array.from({ length: n }, (_, i) => `user:${i}:profile`);
+  const batches = Array.from({ length: 100 }, (_, b) => keys.slice(b * 100, b * 100 + 100));
+  const cs = candidates(2 * n);
+  for (const c of Object.values(cs)) for (const k of keys) c.set(k, VALUE);
+  let b = 0;
+  const lru = cs['lru-cache'].raw;
+  const cases = [
+    { name: 'native getMany(100)', fn: () => cs.native.getMany(batches[b++ % 100]) },
+    { name: 'js twin getMany(100)', fn: () => cs['js twin'].getMany(batches[b++ % 100]) },
+    {
+      name: 'lru-cache get x 100',
+      fn: () => {
+        const batch = batches[b++ % 100];
+        const out = new Array(batch.length);
+        for (let i = 0; i < batch.length; i++) out[i] = lru.get(batch[i]);
+        return out;
+      },
+    },
+  ];
+  const rows = toRows(await runSuite('getMany', cases), 100);
+  printTable('getMany of 100 present keys (keys/s)', rows, { baseline: 'lru-cache get x 100' });
+  record('local', 'get-many', rows);
+}
+
+/** Hit ratio of each policy on a trace (the same keys and order for all). */
+function hitRatios() {
+  const workloads = [
+    ['Zipf 0.9, 1M keys, capacity 1% (10k)', zipfTrace(1_000_000, 0.9, 2_000_000, 11), 10_000],
+    ['Zipf 0.9, 1M keys, capacity 10% (100k)', zipfTrace(1_000_000, 0.9, 2_000_000, 12), 100_000],
+    ['scan bursts over Zipf 0.9 (100k keys, cap 5k)', scanBurstTrace(100_000, 0.9, 1_000_000, 20_000, 6_000, 13), 5_000],
+    ['loop over 12k keys, capacity 10k', loopTrace(12_000, 600_000), 10_000],
+    ['recency: sliding working set, capacity 10k', slidingTrace(1_000_000), 10_000],
+  ];
+  const rows = [];
+  for (const [name, trace, capacity] of workloads) {
+    const policies = {
+      'tinylfu (default)': createLocalCache({ maxEntries: capacity }, 'native'),
+      'lru policy': createLocalCache({ maxEntries: capacity, policy: 'lru' }, 'native'),
+      'lru-cache': new LRUCache({ max: capacity }),
+    };
+    const row = { workload: name };
+    for (const [policy, c] of Object.entries(policies)) {
+      let hits = 0;
+      for (let i = 0; i < trace.length; i++) {
+        const key = `k${trace[i]}`;
+        if (c.get(key) !== undefined) hits++;
+        else c.set(key, VALUE);
+      }
+      row[policy] = (100 * hits) / trace.length;
+    }
+    rows.push(row);
+  }
+  const lines = [
+    '\n### Hit ratio (%) by policy (same trace for each)',
+    '',
+    '| workload | tinylfu (default) | lru policy | lru-cache | tinylfu - lru |',
+    '| --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    const d = r['tinylfu (default)'] - r['lru policy'];
+    lines.push(
+      `| ${r.workload} | ${r['tinylfu (default)'].toFixed(2)} | ${r['lru policy'].toFixed(2)} | ${r['lru-cache'].toFixed(2)} | ${d >= 0 ? '+' : ''}${d.toFixed(2)} |`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  record('local', 'hit-ratio', rows);
+}
+
+function slidingTrace(length) {
+  const trace = new Uint32Array(length);
+  for (let i = 0; i < length; i++) trace[i] = Math.floor(i / 20) + ((i * 7919) % 4000);
+  return trace;
+}
+
+/** V8 heap growth (and off-heap bytes) for 1M entries of 100-byte values. */
+function memory() {
+  if (typeof global.gc !== 'function') {
+    process.stdout.write('\n(memory table skipped: run with --expose-gc)\n');
+    return;
+  }
+  const n = 1_000_000;
+  const rows = [];
+  const candidatesByName = {
+    native: () => createLocalCache({ maxEntries: n }, 'native'),
+    'js twin': () => createLocalCache({ maxEntries: n }, 'js'),
+    'lru-cache': () => new LRUCache({ max: n }),
+  };
+  for (const [name, make] of Object.entries(candidatesByName)) {
+    global.gc();
+    const before = process.memoryUsage();
+    const nativeBefore = binding.nativeAllocatedBytes();
+    let c = make();
+    for (let i = 0; i < n; i++) c.set(`key:${i}`, Buffer.alloc(100, i & 255));
+    global.gc();
+    const after = process.memoryUsage();
+    rows.push({
+      name,
+      heap: after.heapUsed - before.heapUsed,
+      offHeap: after.arrayBuffers - before.arrayBuffers + (binding.nativeAllocatedBytes() - nativeBefore),
+      size: c.size,
+    });
+    c = null;
+    global.gc();
+  }
+  const mb = (x) => `${(x / 2 ** 20).toFixed(1)} MB`;
+  const lines = [
+    '\n### Memory: 1M entries of 100-byte values',
+    '',
+    '| case | V8 heap growth | off-heap (ArrayBuffers + native) |',
+    '| --- | ---: | ---: |',
+    ...rows.map((r) => `| ${r.name} | ${mb(r.heap)} | ${mb(r.offHeap)} |`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  record('local', 'memory', rows);
+}
+
+async function main() {
+  process.stdout.write(`\nMachine: ${machine()}\n`);
+  const only = process.argv.slice(2);
+  const want = (name) => only.length === 0 || only.includes(name);
+  if (want('crossing')) await crossingCosts();
+  if (want('hit')) await hitPath();
+  if (want('aside')) await cacheAside(zipfTrace(1_000_000, 0.9, 4_000_000, 7));
+  if (want('many')) await getMany();
+  if (want('ratio')) hitRatios();
+  if (want('memory')) memory();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
