@@ -4,3 +4,4 @@
 pub mod error;
 
 pub use error::{Error, ErrorKind, Result};
+pub mod batch;
