@@ -5,6 +5,9 @@
 #[allow(dead_code)] // used by the component bindings as they land
 mod error;
 
+mod batch;
+mod raw_call;
+
 use napi_derive::napi;
 
 /// Version of the native core, for diagnostics.
