@@ -9,3 +9,5 @@ export { ErrorCode, TierCacheError } from './common/errors.js';
 export type { ErrorCodeValue } from './common/errors.js';
 export { implementation } from './native/index.js';
 export type { Implementation } from './native/index.js';
+export { BatchProcessor } from './batch/index.js';
+export type { BatchProcessorOptions, BatchResults, BatchStats, CloseOptions, LoadOptions } from './batch/index.js';
