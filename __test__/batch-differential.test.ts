@@ -96,8 +96,8 @@ function runSequence(seed: number, ops: number): void {
         stageN[i * STAGE_STRIDE + 2] = r() < 0.1 ? 100 : Math.floor(r() * 15);
       }
       const stageJ = stageN.slice();
-      native.ingest(ids, stageN, count);
-      js.ingest(ids, stageJ, count);
+      native.ingest(ids, 0, stageN, count);
+      js.ingest(ids, 0, stageJ, count);
       for (let i = 0; i < count; i++) {
         const a = stageN[i * STAGE_STRIDE];
         const b = stageJ[i * STAGE_STRIDE];
@@ -151,8 +151,8 @@ test('the differential driver notices a disagreement (it can fail)', (t) => {
   const b = createAccumulator({ ...limits, maxBatchSize: 3 }, 'js');
   const sa = new Float64Array([0, 0, 0, 0, 0, 0]);
   const sb = sa.slice();
-  a.ingest(['x', 'y'], sa, 2);
-  b.ingest(['x', 'y'], sb, 2);
+  a.ingest(['x', 'y'], 0, sa, 2);
+  b.ingest(['x', 'y'], 0, sb, 2);
   t.not(sa[3], sb[3], 'different limits give different decisions, which the comparison would report');
   t.is(sa[3], (1 << SLOT_SHIFT) | NEW_SLOT | SEALED_AFTER);
   t.is(a.seal(SealReason.tick), false);

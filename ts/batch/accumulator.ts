@@ -27,11 +27,11 @@ export interface Accumulator {
   /** How many loads the processor may stage before handing them over (1: at once). */
   readonly stageCapacity: number;
   /**
-   * Decides `count` staged loads: `ids[i]` is load i's dedupe identity,
-   * `stage[i * STAGE_STRIDE + 2]` its size. Writes each packed decision to
+   * Decides `count` loads: load i's dedupe identity is `ids[from + i]`, its
+   * size `stage[i * STAGE_STRIDE + 2]`. Writes each packed decision to
    * `stage[i * STAGE_STRIDE]` (fields 0 and 1 are scratch on input).
    */
-  ingest(ids: readonly KeyId[], stage: Float64Array, count: number): void;
+  ingest(ids: readonly KeyId[], from: number, stage: Float64Array, count: number): void;
   /** Seals the open batch; false (nothing done) when it has no slot. */
   seal(reason: SealReasonValue): boolean;
   /** Starts the oldest sealed batch: -1 none may start, 0 it had no live key (dropped), else its live keys. */

@@ -7,10 +7,11 @@
 export class BatchState<K> {
   /** The key of each slot (the first caller's key). */
   readonly keys: K[] = [];
-  /** Waiters in load order: see waiters.ts; `a` is undefined once the waiter left. */
-  readonly waitA: unknown[] = [];
-  readonly waitB: unknown[] = [];
-  readonly waitSlot: number[] = [];
+  /** Waiters in load order (see waiters.ts), `waiters` of them; `waitA[w]` is undefined once the waiter left. */
+  readonly waitA: unknown[];
+  readonly waitB: unknown[];
+  readonly waitSlot: number[];
+  waiters = 0;
   /** Slots whose every waiter left (aborted): not sent to `execute`. */
   dead: boolean[] | null = null;
   deadCount = 0;
@@ -22,7 +23,15 @@ export class BatchState<K> {
   abandoned = false;
   private onSettled: (() => void)[] | null = null;
 
-  constructor(readonly seq: number) {}
+  /** `hint`: the expected number of waiters (arrays are sized for it up front). */
+  constructor(
+    readonly seq: number,
+    hint: number,
+  ) {
+    this.waitA = new Array<unknown>(hint);
+    this.waitB = new Array<unknown>(hint);
+    this.waitSlot = new Array<number>(hint);
+  }
 
   markDead(slot: number): void {
     if (this.dead === null) this.dead = [];

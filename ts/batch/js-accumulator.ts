@@ -22,12 +22,29 @@ import {
 class JsBatch {
   readonly waiters: number[] = [];
   readonly sizes: number[] = [];
+  /** Slots used in `waiters`/`sizes` (the arrays are reused when the batch is recycled). */
+  positions = 0;
   live = 0;
   bytes = 0;
   waiting = 0;
 
-  constructor(readonly seq: number) {}
+  constructor(public seq: number) {}
+
+  reset(seq: number): void {
+    this.seq = seq;
+    this.positions = 0;
+    this.live = 0;
+    this.bytes = 0;
+    this.waiting = 0;
+  }
 }
+
+// The index maps a key to `seq * SLOT_LIMIT + slot`: entries of earlier
+// batches are stale rather than deleted, because Map.clear() shrinks the
+// table and every batch would pay for regrowing it. It is cleared only when
+// it holds this many keys.
+const INDEX_CLEAR_AT = 4096;
+const POOL_LIMIT = 16;
 
 function invalidState(message: string): TierCacheError {
   return new TierCacheError(ErrorCode.INVALID_STATE, message);
@@ -38,7 +55,8 @@ export class JsAccumulator implements Accumulator {
   readonly stageCapacity = 1;
   private readonly limits: AccumulatorLimits;
   private open = new JsBatch(0);
-  private index = new Map<string | number, number>();
+  private readonly index = new Map<string | number, number>();
+  private readonly pool: JsBatch[] = [];
   private ready: JsBatch[] = [];
   private readyHead = 0;
   private inFlight = 0;
@@ -57,7 +75,7 @@ export class JsAccumulator implements Accumulator {
     this.limits = limits;
   }
 
-  ingest(ids: readonly KeyId[], stage: Float64Array, count: number): void {
+  ingest(ids: readonly KeyId[], from: number, stage: Float64Array, count: number): void {
     for (let i = 0; i < count; i++) {
       const size = stage[i * STAGE_STRIDE + 2];
       if (!(Number.isInteger(size) && size >= 0 && size <= Number.MAX_SAFE_INTEGER)) {
@@ -68,7 +86,7 @@ export class JsAccumulator implements Accumulator {
       }
     }
     for (let i = 0; i < count; i++) {
-      stage[i * STAGE_STRIDE] = this.add(ids[i], stage[i * STAGE_STRIDE + 2]);
+      stage[i * STAGE_STRIDE] = this.add(ids[from + i], stage[i * STAGE_STRIDE + 2]);
     }
   }
 
@@ -77,8 +95,10 @@ export class JsAccumulator implements Accumulator {
     const key = this.limits.dedupe ? id : undefined;
     let revive = -1;
     if (key !== undefined) {
-      const slot = this.index.get(key);
-      if (slot !== undefined) {
+      const tagged = this.index.get(key);
+      const base = this.open.seq * SLOT_LIMIT;
+      if (tagged !== undefined && tagged >= base) {
+        const slot = tagged - base;
         if (this.open.waiters[slot] > 0) return this.join(slot);
         revive = slot;
       }
@@ -114,7 +134,7 @@ export class JsAccumulator implements Accumulator {
       slot = this.occupy(key, size);
     }
     let sealed: boolean;
-    if (this.open.live >= limits.maxBatchSize || this.open.waiters.length >= SLOT_LIMIT) {
+    if (this.open.live >= limits.maxBatchSize || this.open.positions >= SLOT_LIMIT) {
       sealed = this.seal(SealReason.size);
     } else {
       sealed = this.open.bytes === limits.maxBatchBytes && this.seal(SealReason.bytes);
@@ -137,10 +157,11 @@ export class JsAccumulator implements Accumulator {
   }
 
   private occupy(key: string | number | undefined, size: number): number {
-    const slot = this.open.waiters.length;
-    this.open.waiters.push(1);
-    this.open.sizes.push(size);
-    if (key !== undefined) this.index.set(key, slot);
+    const open = this.open;
+    const slot = open.positions++;
+    open.waiters[slot] = 1;
+    open.sizes[slot] = size;
+    if (key !== undefined) this.index.set(key, open.seq * SLOT_LIMIT + slot);
     this.countNewSlot(size);
     return slot;
   }
@@ -155,12 +176,23 @@ export class JsAccumulator implements Accumulator {
   }
 
   seal(reason: SealReasonValue): boolean {
-    if (this.open.waiters.length === 0) return false;
+    if (this.open.positions === 0) return false;
     if (this.open.live > 0) this.flushes[reason]++;
     this.ready.push(this.open);
-    this.open = new JsBatch(this.open.seq + 1);
-    this.index.clear();
+    this.open = this.freshBatch(this.open.seq + 1);
+    if (this.index.size >= INDEX_CLEAR_AT) this.index.clear();
     return true;
+  }
+
+  private freshBatch(seq: number): JsBatch {
+    const batch = this.pool.pop();
+    if (batch === undefined) return new JsBatch(seq);
+    batch.reset(seq);
+    return batch;
+  }
+
+  private recycle(batch: JsBatch): void {
+    if (this.pool.length < POOL_LIMIT) this.pool.push(batch);
   }
 
   startNext(): number {
@@ -179,6 +211,7 @@ export class JsAccumulator implements Accumulator {
       this.items += live;
       if (live > this.maxBatchItems) this.maxBatchItems = live;
     }
+    this.recycle(batch);
     return live;
   }
 
@@ -190,7 +223,7 @@ export class JsAccumulator implements Accumulator {
   release(seq: number, slot: number): boolean {
     const batch = this.findQueued(seq);
     if (batch === undefined) throw invalidState(`batch ${seq} is not queued`);
-    if (!(slot >= 0 && slot < batch.waiters.length)) throw invalidState(`batch ${seq} has no slot ${slot}`);
+    if (!(slot >= 0 && slot < batch.positions)) throw invalidState(`batch ${seq} has no slot ${slot}`);
     if (batch.waiters[slot] === 0) throw invalidState(`slot ${slot} of batch ${seq} has no waiter`);
     batch.waiters[slot]--;
     batch.waiting--;
@@ -221,8 +254,8 @@ export class JsAccumulator implements Accumulator {
     const dropped = this.queued;
     this.ready = [];
     this.readyHead = 0;
-    if (this.open.waiters.length > 0) {
-      this.open = new JsBatch(this.open.seq + 1);
+    if (this.open.positions > 0) {
+      this.open = this.freshBatch(this.open.seq + 1);
       this.index.clear();
     }
     this.queued = 0;

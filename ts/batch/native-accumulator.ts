@@ -48,13 +48,13 @@ export class NativeAccumulator implements Accumulator {
     this.dedupe = limits.dedupe;
   }
 
-  ingest(ids: readonly KeyId[], stage: Float64Array, count: number): void {
+  ingest(ids: readonly KeyId[], from: number, stage: Float64Array, count: number): void {
     // Text keys cross as one joined string (one UTF-16 copy per chunk) with
     // their lengths in the stage; number keys cross in the stage itself.
     let text = '';
     if (this.dedupe) {
       for (let i = 0; i < count; i++) {
-        const id = ids[i];
+        const id = ids[from + i];
         const at = i * STAGE_STRIDE;
         if (typeof id === 'string') {
           stage[at] = id.length;

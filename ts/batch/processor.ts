@@ -40,6 +40,8 @@ export interface CloseOptions {
 }
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+/** Keys of one loadMany() handed to the accumulator per call. */
+const MANY_CHUNK = 256;
 const resolvedPromise = Promise.resolve();
 
 // The executor of every load promise writes its resolvers here, so that a
@@ -65,6 +67,10 @@ export function constructWith<T>(chosen: Implementation, build: () => T): T {
 
 function createAccumulator(chosen: Implementation, options: ResolvedOptions<unknown, unknown>): Accumulator {
   return chosen === 'native' ? new NativeAccumulator(requireNativeBinding(), options.limits) : new JsAccumulator(options.limits);
+}
+
+function argName(index: number): string {
+  return index < 0 ? 'key' : `keys[${index}]`;
 }
 
 function closedError(): TierCacheError {
@@ -101,6 +107,8 @@ export class BatchProcessor<K, V> {
 
   // Loads not yet handed to the accumulator (at most stageCapacity).
   private readonly stageCapacity: number;
+  /** Initial capacity of a batch's arrays: the waiters of the last batch run. */
+  private batchHint = 16;
   private readonly stage: Float64Array;
   private readonly stageIds: KeyId[];
   private readonly stageKeys: (K | undefined)[];
@@ -155,7 +163,7 @@ export class BatchProcessor<K, V> {
     this.implementation = forcedImplementation ?? implementation;
     this.acc = createAccumulator(this.implementation, resolved as ResolvedOptions<unknown, unknown>);
     this.stageCapacity = this.acc.stageCapacity;
-    this.stage = new Float64Array(this.stageCapacity * STAGE_STRIDE);
+    this.stage = new Float64Array(Math.max(this.stageCapacity, MANY_CHUNK) * STAGE_STRIDE);
     this.stageIds = new Array<KeyId>(this.stageCapacity).fill(undefined);
     this.stageKeys = new Array<K | undefined>(this.stageCapacity).fill(undefined);
     this.stageA = new Array<unknown>(this.stageCapacity).fill(undefined);
@@ -176,8 +184,8 @@ export class BatchProcessor<K, V> {
       checkKnownKeys(o, 'options', ['signal']);
       signal = checkOptionalSignal(o.signal, 'options.signal');
     }
-    const id = this.identify(key, 'key');
-    const size = this.sizeOf === undefined ? 0 : this.measure(key, 'key');
+    const id = this.identify(key, -1);
+    const size = this.sizeOf === undefined ? 0 : this.measure(key, -1);
     if (this.closed) {
       this.rejectedClosed++;
       return Promise.reject(closedError());
@@ -207,13 +215,13 @@ export class BatchProcessor<K, V> {
     let sizes: number[] | null = null;
     if (this.keyOf !== undefined && this.dedupe) {
       ids = new Array<KeyId>(n);
-      for (let i = 0; i < n; i++) ids[i] = this.identify(keys[i], `keys[${i}]`);
+      for (let i = 0; i < n; i++) ids[i] = this.identify(keys[i], i);
     } else if (this.dedupe) {
-      for (let i = 0; i < n; i++) this.identify(keys[i], `keys[${i}]`);
+      for (let i = 0; i < n; i++) this.identify(keys[i], i);
     }
     if (this.sizeOf !== undefined) {
       sizes = new Array<number>(n);
-      for (let i = 0; i < n; i++) sizes[i] = this.measure(keys[i], `keys[${i}]`);
+      for (let i = 0; i < n; i++) sizes[i] = this.measure(keys[i], i);
     }
     if (this.closed) {
       this.rejectedClosed += n;
@@ -222,11 +230,27 @@ export class BatchProcessor<K, V> {
     if (n === 0) return Promise.resolve([]);
     const promise = new Promise<Array<V | Error>>(capture as (resolve: (value: Array<V | Error>) => void) => void);
     const group = new ManyGroup(n, capturedResolve as (results: unknown[]) => void);
-    for (let i = 0; i < n; i++) {
-      const key = keys[i];
-      const id = ids !== null ? ids[i] : this.dedupe ? (key as KeyId) : undefined;
-      this.push(key, id, sizes !== null ? sizes[i] : 0, group, i);
+    // Earlier load() calls reach the accumulator first; then the keys go in
+    // chunks straight from the caller's array, without the per-load stage.
+    this.drain();
+    const source = ids ?? (keys as unknown as KeyId[]);
+    const stage = this.stage;
+    let sealed = false;
+    for (let from = 0; from < n; from += MANY_CHUNK) {
+      const count = Math.min(MANY_CHUNK, n - from);
+      if (sizes !== null) for (let i = 0; i < count; i++) stage[i * STAGE_STRIDE + 2] = sizes[from + i];
+      try {
+        this.acc.ingest(source, from, stage, count);
+      } catch (err) {
+        for (let i = 0; i < count; i++) group.put(from + i, err);
+        continue;
+      }
+      for (let i = 0; i < count; i++) {
+        if (this.place(stage[i * STAGE_STRIDE], keys[from + i], group, from + i)) sealed = true;
+      }
     }
+    if (sealed) this.schedulePump();
+    this.scheduleTick();
     return promise;
   }
 
@@ -328,23 +352,25 @@ export class BatchProcessor<K, V> {
 
   // ---- accepting loads -------------------------------------------------
 
-  private identify(key: K, name: string): KeyId {
+  /** The dedupe identity of `key`; `index` is its position in loadMany's keys, -1 for load(). */
+  private identify(key: K, index: number): KeyId {
     if (!this.dedupe) return undefined;
     const keyOf = this.keyOf;
     if (keyOf === undefined) {
       if (typeof key === 'string' || typeof key === 'number') return key;
-      throw new TypeError(`${name} must be a string or a number, got ${describe(key)}; set options.keyOf to identify other keys`);
+      throw new TypeError(`${argName(index)} must be a string or a number, got ${describe(key)}; set options.keyOf to identify other keys`);
     }
     const id = keyOf(key);
     if (typeof id !== 'string' && typeof id !== 'number') {
-      throw new TypeError(`options.keyOf must return a string or a number, got ${describe(id)} for ${name}`);
+      throw new TypeError(`options.keyOf must return a string or a number, got ${describe(id)} for ${argName(index)}`);
     }
     return id;
   }
 
-  private measure(key: K, name: string): number {
+  private measure(key: K, index: number): number {
     const size = (this.sizeOf as (key: K) => number)(key);
-    return checkInteger(size, `options.sizeOf(${name})`, 0);
+    if (Number.isInteger(size) && size >= 0 && size <= Number.MAX_SAFE_INTEGER) return size;
+    return checkInteger(size, `options.sizeOf(${argName(index)})`, 0);
   }
 
   private push(key: K, id: KeyId, size: number, a: unknown, b: unknown): void {
@@ -354,17 +380,23 @@ export class BatchProcessor<K, V> {
     this.stage[i * STAGE_STRIDE + 2] = size;
     this.stageA[i] = a;
     this.stageB[i] = b;
-    if (this.maxWaitMs === undefined && !this.tickScheduled) {
-      this.tickScheduled = true;
-      void resolvedPromise.then(this.tickThenBound);
-    }
+    this.scheduleTick();
     if (this.staged === this.stageCapacity) {
       this.drain();
     } else if (!this.drainScheduled) {
       // Decisions (and so queue-full rejections) apply by the end of this
       // synchronous run at the latest.
       this.drainScheduled = true;
-      queueMicrotask(this.drainBound);
+      // Not queueMicrotask: Node wraps each of those in an AsyncResource.
+      void resolvedPromise.then(this.drainBound);
+    }
+  }
+
+  /** Without a window, the open batch is sealed at the end of the tick in which it opened. */
+  private scheduleTick(): void {
+    if (this.maxWaitMs === undefined && !this.tickScheduled) {
+      this.tickScheduled = true;
+      void resolvedPromise.then(this.tickThenBound);
     }
   }
 
@@ -378,7 +410,7 @@ export class BatchProcessor<K, V> {
     const stageA = this.stageA;
     const stageB = this.stageB;
     try {
-      this.acc.ingest(this.stageIds, stage, n);
+      this.acc.ingest(this.stageIds, 0, stage, n);
     } catch (err) {
       for (let i = 0; i < n; i++) {
         settleWaiter(stageA[i], stageB[i], err, true);
@@ -388,50 +420,52 @@ export class BatchProcessor<K, V> {
     }
     let sealed = false;
     for (let i = 0; i < n; i++) {
-      const d = stage[i * STAGE_STRIDE];
-      const a = stageA[i];
-      const b = stageB[i];
-      const key = keys[i] as K;
+      if (this.place(stage[i * STAGE_STRIDE], keys[i] as K, stageA[i], stageB[i])) sealed = true;
       stageA[i] = stageB[i] = keys[i] = this.stageIds[i] = undefined;
-      if (d < 0) {
-        const code = d === REJECT_QUEUE_FULL ? ErrorCode.BATCH_QUEUE_FULL : ErrorCode.BATCH_ITEM_TOO_LARGE;
-        const message =
-          d === REJECT_QUEUE_FULL
-            ? 'the batch queue is full (maxQueued or maxQueuedBytes reached)'
-            : 'the item is larger than maxBatchBytes (oversize: reject) or maxQueuedBytes';
-        settleWaiter(a, b, new TierCacheError(code, message), true);
-        continue;
-      }
-      if ((d & SEALED_BEFORE) !== 0) {
-        this.mirrorSeal();
-        sealed = true;
-      }
-      const batch = this.open ?? this.openBatch();
-      const slot = d >>> SLOT_SHIFT;
-      if ((d & NEW_SLOT) !== 0) {
-        batch.keys[slot] = key;
-        if (batch.deadCount !== 0) batch.revive(slot);
-      }
-      const w = batch.waitA.length;
-      batch.waitA.push(a);
-      batch.waitB.push(b);
-      batch.waitSlot.push(slot);
-      if (b === null) {
-        const waiter = a as SignalWaiter;
-        waiter.batch = batch;
-        waiter.index = w;
-        waiter.slot = slot;
-      }
-      if ((d & SEALED_AFTER) !== 0) {
-        this.mirrorSeal();
-        sealed = true;
-      }
     }
     if (sealed) this.schedulePump();
   }
 
+  /** Applies one decision: rejects the waiter, or records it in its slot. True when a batch was sealed. */
+  private place(d: number, key: K, a: unknown, b: unknown): boolean {
+    if (d < 0) {
+      const full = d === REJECT_QUEUE_FULL;
+      const error = full
+        ? new TierCacheError(ErrorCode.BATCH_QUEUE_FULL, 'the batch queue is full (maxQueued or maxQueuedBytes reached)')
+        : new TierCacheError(ErrorCode.BATCH_ITEM_TOO_LARGE, 'the item is larger than maxBatchBytes (oversize: reject) or maxQueuedBytes');
+      settleWaiter(a, b, error, true);
+      return false;
+    }
+    let sealed = false;
+    if ((d & SEALED_BEFORE) !== 0) {
+      this.mirrorSeal();
+      sealed = true;
+    }
+    const batch = this.open ?? this.openBatch();
+    const slot = d >>> SLOT_SHIFT;
+    if ((d & NEW_SLOT) !== 0) {
+      batch.keys[slot] = key;
+      if (batch.deadCount !== 0) batch.revive(slot);
+    }
+    const w = batch.waiters++;
+    batch.waitA[w] = a;
+    batch.waitB[w] = b;
+    batch.waitSlot[w] = slot;
+    if (b === null) {
+      const waiter = a as SignalWaiter;
+      waiter.batch = batch;
+      waiter.index = w;
+      waiter.slot = slot;
+    }
+    if ((d & SEALED_AFTER) !== 0) {
+      this.mirrorSeal();
+      sealed = true;
+    }
+    return sealed;
+  }
+
   private openBatch(): BatchState<K> {
-    const batch = new BatchState<K>(this.nextSeq++);
+    const batch = new BatchState<K>(this.nextSeq++, this.batchHint);
     this.open = batch;
     if (this.maxWaitMs !== undefined && !this.closed) {
       batch.openedAt = performance.now();
@@ -488,7 +522,7 @@ export class BatchProcessor<K, V> {
   private schedulePump(): void {
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
-    queueMicrotask(this.pumpBound);
+    void resolvedPromise.then(this.pumpBound);
   }
 
   /** Starts sealed batches while the accumulator grants in-flight slots. */
@@ -511,6 +545,7 @@ export class BatchProcessor<K, V> {
 
   private run(batch: BatchState<K>): void {
     batch.state = 'running';
+    this.batchHint = Math.min(Math.max(batch.waiters, 8), 4096);
     this.running.add(batch);
     const { keys, indexOfSlot } = batch.liveKeys();
     let result: unknown;
@@ -577,7 +612,7 @@ export class BatchProcessor<K, V> {
     const A = batch.waitA;
     const B = batch.waitB;
     const S = batch.waitSlot;
-    for (let w = 0; w < A.length; w++) {
+    for (let w = 0; w < batch.waiters; w++) {
       const a = A[w];
       if (a === undefined) continue;
       const slot = S[w];
@@ -615,7 +650,7 @@ export class BatchProcessor<K, V> {
   private failWaiters(batch: BatchState<K>, make: () => Error): void {
     const A = batch.waitA;
     const B = batch.waitB;
-    for (let w = 0; w < A.length; w++) {
+    for (let w = 0; w < batch.waiters; w++) {
       const a = A[w];
       if (a === undefined) continue;
       A[w] = undefined;
