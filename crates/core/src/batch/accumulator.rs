@@ -15,12 +15,18 @@ use crate::error::{Error, ErrorKind, Result};
 /// Largest size or count exact in an f64 (JavaScript's `Number.MAX_SAFE_INTEGER`).
 const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
 
-/// One batch: per slot, its waiting loads and its size.
+/// One slot of a batch: its waiting loads (0: dead) and its size.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    waiters: u32,
+    size: u64,
+}
+
+/// One batch: its slots and totals.
 #[derive(Debug, Default)]
 struct Batch {
     seq: u64,
-    waiters: Vec<u32>,
-    sizes: Vec<u64>,
+    slots: Vec<Slot>,
     live: u32,
     bytes: u64,
     waiting: u64,
@@ -28,7 +34,7 @@ struct Batch {
 
 impl Batch {
     fn positions(&self) -> u32 {
-        self.waiters.len() as u32
+        self.slots.len() as u32
     }
 }
 
@@ -48,10 +54,12 @@ pub struct Accumulator {
     stats: BatchStats,
 }
 
-/// Whether `value` (in 0..=2^53) has no fractional part, without a libm call
-/// (a signed conversion is one instruction; an unsigned one is not).
+/// Whether `value`, already checked to be in 0..=2^53, has no fractional
+/// part, without a libm call or a saturating conversion.
+#[inline(always)]
 fn is_integral(value: f64) -> bool {
-    (value as i64) as f64 == value
+    // SAFETY: callers check 0 <= value <= 2^53 first, so it fits an i64.
+    (unsafe { value.to_int_unchecked::<i64>() }) as f64 == value
 }
 
 fn invalid_state(message: impl Into<String>) -> Error {
@@ -94,7 +102,7 @@ impl Accumulator {
         let mut vacant = None;
         if let Some(k) = key {
             match self.index.find(k) {
-                Ok(slot) if self.open.waiters[slot as usize] > 0 => return self.join(slot),
+                Ok(slot) if self.open.slots[slot as usize].waiters > 0 => return self.join(slot),
                 Ok(slot) => revive = Some(slot),
                 Err(v) => vacant = Some(v),
             }
@@ -126,8 +134,7 @@ impl Accumulator {
         }
         let slot = match revive {
             Some(slot) => {
-                self.open.waiters[slot as usize] = 1;
-                self.open.sizes[slot as usize] = size;
+                self.open.slots[slot as usize] = Slot { waiters: 1, size };
                 self.count_new_slot(size);
                 slot
             }
@@ -150,7 +157,7 @@ impl Accumulator {
             self.stats.rejected_queue_full += 1;
             return REJECT_QUEUE_FULL;
         }
-        self.open.waiters[slot as usize] += 1;
+        self.open.slots[slot as usize].waiters += 1;
         self.open.waiting += 1;
         self.queued += 1;
         self.stats.loads += 1;
@@ -158,10 +165,10 @@ impl Accumulator {
         accepted(slot, 0)
     }
 
+    #[inline(always)]
     fn occupy(&mut self, key: Option<(Key<'_>, Vacant)>, size: u64) -> u32 {
         let slot = self.open.positions();
-        self.open.waiters.push(1);
-        self.open.sizes.push(size);
+        self.open.slots.push(Slot { waiters: 1, size });
         if let Some((k, vacant)) = key {
             self.index.insert(k, vacant, slot);
         }
@@ -169,6 +176,7 @@ impl Accumulator {
         slot
     }
 
+    #[inline]
     fn count_new_slot(&mut self, size: u64) {
         self.open.live += 1;
         self.open.bytes += size;
@@ -202,7 +210,8 @@ impl Accumulator {
                 )));
             }
             if (0.0..=MAX_SAFE).contains(&kind) && is_integral(kind) {
-                text_used += kind as i64 as usize;
+                // SAFETY: just checked to be an integer in 0..=2^53.
+                text_used += unsafe { kind.to_int_unchecked::<i64>() } as usize;
                 if text_used > text.len() {
                     return Err(Error::invalid_argument(format!(
                         "text keys of the stage need {text_used} code units, text has {}",
@@ -220,7 +229,8 @@ impl Accumulator {
             let base = i * STAGE_STRIDE;
             let kind = stage[base];
             let key = if kind >= 0.0 {
-                let len = kind as i64 as usize;
+                // SAFETY: validated above as an integer in 0..=2^53.
+                let len = unsafe { kind.to_int_unchecked::<i64>() } as usize;
                 let units = &text[offset..offset + len];
                 offset += len;
                 Some(Key::Text(units))
@@ -229,7 +239,9 @@ impl Accumulator {
             } else {
                 None
             };
-            stage[base] = f64::from(self.add(key, stage[base + 2] as i64 as u64));
+            // SAFETY: validated above as an integer in 0..=2^53.
+            let size = unsafe { stage[base + 2].to_int_unchecked::<i64>() } as u64;
+            stage[base] = f64::from(self.add(key, size));
         }
         Ok(())
     }
@@ -237,7 +249,7 @@ impl Accumulator {
     /// Seals the open batch for `reason` and queues it to start. Returns
     /// false (and does nothing) when the open batch has no slot at all.
     pub fn seal(&mut self, reason: SealReason) -> bool {
-        if self.open.waiters.is_empty() {
+        if self.open.slots.is_empty() {
             return false;
         }
         if self.open.live > 0 {
@@ -258,8 +270,7 @@ impl Accumulator {
 
     fn recycle(&mut self, mut batch: Batch) {
         if self.pool.len() < POOL_LIMIT {
-            batch.waiters.clear();
-            batch.sizes.clear();
+            batch.slots.clear();
             batch.live = 0;
             batch.bytes = 0;
             batch.waiting = 0;
@@ -314,21 +325,21 @@ impl Accumulator {
                 Err(_) => return Err(invalid_state(format!("batch {seq} is not queued"))),
             }
         };
-        let Some(waiters) = batch.waiters.get_mut(slot as usize) else {
+        let Some(entry) = batch.slots.get_mut(slot as usize) else {
             return Err(invalid_state(format!("batch {seq} has no slot {slot}")));
         };
-        if *waiters == 0 {
+        if entry.waiters == 0 {
             return Err(invalid_state(format!(
                 "slot {slot} of batch {seq} has no waiter"
             )));
         }
-        *waiters -= 1;
+        entry.waiters -= 1;
+        let (left, size) = (entry.waiters, entry.size);
         batch.waiting -= 1;
         self.queued -= 1;
-        if *waiters > 0 {
+        if left > 0 {
             return Ok(false);
         }
-        let size = batch.sizes[slot as usize];
         batch.live -= 1;
         batch.bytes -= size;
         self.queued_bytes -= size;
@@ -342,7 +353,7 @@ impl Accumulator {
         while let Some(batch) = self.ready.pop_front() {
             self.recycle(batch);
         }
-        if !self.open.waiters.is_empty() {
+        if !self.open.slots.is_empty() {
             let next = self.fresh_batch(self.open.seq + 1);
             let old = std::mem::replace(&mut self.open, next);
             self.recycle(old);

@@ -139,6 +139,7 @@ impl KeyIndex {
         Vacant { hash, bucket: i }
     }
 
+    #[inline(always)]
     /// Records `key`, found vacant at `vacant` just before, as living in `slot`.
     pub(crate) fn insert(&mut self, key: Key<'_>, vacant: Vacant, slot: u32) {
         let stored = match key {
