@@ -39,11 +39,6 @@ class JsBatch {
   }
 }
 
-// The index maps a key to `seq * SLOT_LIMIT + slot`: entries of earlier
-// batches are stale rather than deleted, because Map.clear() shrinks the
-// table and every batch would pay for regrowing it. It is cleared only when
-// it holds this many keys.
-const INDEX_CLEAR_AT = 4096;
 const POOL_LIMIT = 16;
 
 function invalidState(message: string): TierCacheError {
@@ -95,10 +90,8 @@ export class JsAccumulator implements Accumulator {
     const key = this.limits.dedupe ? id : undefined;
     let revive = -1;
     if (key !== undefined) {
-      const tagged = this.index.get(key);
-      const base = this.open.seq * SLOT_LIMIT;
-      if (tagged !== undefined && tagged >= base) {
-        const slot = tagged - base;
+      const slot = this.index.get(key);
+      if (slot !== undefined) {
         if (this.open.waiters[slot] > 0) return this.join(slot);
         revive = slot;
       }
@@ -161,7 +154,7 @@ export class JsAccumulator implements Accumulator {
     const slot = open.positions++;
     open.waiters[slot] = 1;
     open.sizes[slot] = size;
-    if (key !== undefined) this.index.set(key, open.seq * SLOT_LIMIT + slot);
+    if (key !== undefined) this.index.set(key, slot);
     this.countNewSlot(size);
     return slot;
   }
@@ -180,7 +173,8 @@ export class JsAccumulator implements Accumulator {
     if (this.open.live > 0) this.flushes[reason]++;
     this.ready.push(this.open);
     this.open = this.freshBatch(this.open.seq + 1);
-    if (this.index.size >= INDEX_CLEAR_AT) this.index.clear();
+    // Measured: clearing per batch beats keeping a larger, tagged index.
+    this.index.clear();
     return true;
   }
 

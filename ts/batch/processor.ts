@@ -111,6 +111,8 @@ export class BatchProcessor<K, V> {
   private batchHint = 16;
   private readonly stage: Float64Array;
   private readonly stageIds: KeyId[];
+  /** What the accumulator reads identities from: the keys themselves unless keyOf is set. */
+  private readonly stageIdSource: KeyId[];
   private readonly stageKeys: (K | undefined)[];
   private readonly stageA: unknown[];
   private readonly stageB: unknown[];
@@ -168,6 +170,7 @@ export class BatchProcessor<K, V> {
     this.stageKeys = new Array<K | undefined>(this.stageCapacity).fill(undefined);
     this.stageA = new Array<unknown>(this.stageCapacity).fill(undefined);
     this.stageB = new Array<unknown>(this.stageCapacity).fill(undefined);
+    this.stageIdSource = this.keyOf === undefined ? (this.stageKeys as unknown as KeyId[]) : this.stageIds;
   }
 
   /**
@@ -376,7 +379,7 @@ export class BatchProcessor<K, V> {
   private push(key: K, id: KeyId, size: number, a: unknown, b: unknown): void {
     const i = this.staged++;
     this.stageKeys[i] = key;
-    this.stageIds[i] = id;
+    if (this.keyOf !== undefined) this.stageIds[i] = id;
     this.stage[i * STAGE_STRIDE + 2] = size;
     this.stageA[i] = a;
     this.stageB[i] = b;
@@ -410,7 +413,7 @@ export class BatchProcessor<K, V> {
     const stageA = this.stageA;
     const stageB = this.stageB;
     try {
-      this.acc.ingest(this.stageIds, 0, stage, n);
+      this.acc.ingest(this.stageIdSource, 0, stage, n);
     } catch (err) {
       for (let i = 0; i < n; i++) {
         settleWaiter(stageA[i], stageB[i], err, true);
