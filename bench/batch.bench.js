@@ -18,6 +18,7 @@ const noop = (keys) => Promise.resolve(keys);
 const peers = {
   'tiercache native': () => createBatchProcessor({ execute: noop, maxBatchSize: BATCH }, 'native'),
   'tiercache js': () => createBatchProcessor({ execute: noop, maxBatchSize: BATCH }, 'js'),
+  'tiercache native (dedupe: false)': () => createBatchProcessor({ execute: noop, maxBatchSize: BATCH, dedupe: false }, 'native'),
   // cache: false is dataloader's pure batcher (no dedupe): the fastest it gets.
   'dataloader 2.2.3 (cache: false)': () => new DataLoader(noop, { cache: false, maxBatchSize: BATCH }),
 };
@@ -87,20 +88,26 @@ function crossingCosts() {
     { name: 'raw fast path: ingest() of 0 loads', value: nsPer((n) => { for (let i = 0; i < n; i++) fast.ingest(h, '', empty, 0); }, 1e6) },
     { name: 'napi-derive class method: stats()', value: nsPer((n) => { for (let i = 0; i < n; i++) owner.stats(); }, 2e5) },
   ];
-  // Per-load cost of the accumulator itself (decisions + dedupe), native vs
-  // JS, at several chunk sizes; includes the JS-side key encoding.
+  // Per-load cost of the accumulator itself (dedupe of string keys, the
+  // decisions, the JS-side key encoding and the crossing), native vs JS, by
+  // chunk size: the crossing's fixed cost is paid once per chunk. Batches of
+  // 100 seal by size; they are started and completed every 100 loads.
   for (const chunk of [1, 16, 256]) {
     for (const impl of ['native', 'js']) {
       const acc = createAccumulator(limits, impl);
       const stage = new Float64Array(chunk * 3);
       let k = 0;
+      let sinceStart = 0;
       const value = nsPer((n) => {
         for (let i = 0; i < n; i += chunk) {
           const from = k;
           k = k + chunk > KEYS.length - chunk ? 0 : k + chunk;
           acc.ingest(KEYS, from, stage, chunk);
-          acc.seal(4);
-          while (acc.startNext() > 0) acc.complete();
+          sinceStart += chunk;
+          if (sinceStart >= BATCH) {
+            sinceStart = 0;
+            while (acc.startNext() > 0) acc.complete();
+          }
         }
       }, 256_000);
       rows.push({ name: `accumulator ${impl}: per load, chunks of ${chunk}`, value });
@@ -165,18 +172,33 @@ async function backendScenarios() {
   return out;
 }
 
-async function main() {
-  const loadCases = Object.entries(peers).map(([name, make]) => loadCase(name, make));
-  loadCases.push(loadCase(perRoundDataLoader, () => new DataLoader(noop, { maxBatchSize: BATCH })));
-  const loadRows = toRows(await runSuite('load() x100', loadCases), BATCH);
-  printTable(`load(): items/s, ${BATCH} loads per round, no-op execute, maxBatchSize ${BATCH}`, loadRows, { baseline: 'dataloader 2.2.3 (cache: false)', unit: 'items/s' });
-  record('batch', 'load', loadRows);
+// A process uses one implementation (chosen once), so each throughput case
+// runs in a child process of its own: sharing one process would make the
+// processor's call sites polymorphic across native and JS, a cost no user
+// pays, and would let one case's garbage land in the next one's samples.
+function runIsolated(suite, name) {
+  const { spawnSync } = require('node:child_process');
+  const r = spawnSync(process.execPath, ['--expose-gc', __filename, '--case', suite, name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`case ${suite}/${name} failed with status ${r.status}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
 
-  const manyCases = Object.entries(peers).map(([name, make]) => loadManyCase(name, make));
-  manyCases.push(loadManyCase(perRoundDataLoader, () => new DataLoader(noop, { maxBatchSize: BATCH })));
-  const manyRows = toRows(await runSuite('loadMany(100)', manyCases), BATCH);
-  printTable(`loadMany() of ${BATCH} keys: items/s, no-op execute`, manyRows, { baseline: 'dataloader 2.2.3 (cache: false)', unit: 'items/s' });
-  record('batch', 'loadMany', manyRows);
+function caseFor(suite, name) {
+  const make = name === perRoundDataLoader ? () => new DataLoader(noop, { maxBatchSize: BATCH }) : peers[name];
+  return suite === 'load' ? loadCase(name, make) : loadManyCase(name, make);
+}
+
+async function throughput(suite, title) {
+  const names = [...Object.keys(peers), perRoundDataLoader];
+  const results = names.map((name) => runIsolated(suite, name));
+  const rows = toRows(results, BATCH);
+  printTable(title, rows, { baseline: 'dataloader 2.2.3 (cache: false)', unit: 'items/s' });
+  record('batch', suite, rows);
+}
+
+async function main() {
+  await throughput('load', `load(): items/s, ${BATCH} loads per round, no-op execute, maxBatchSize ${BATCH}`);
+  await throughput('loadMany', `loadMany() of ${BATCH} keys: items/s, no-op execute`);
 
   const crossing = crossingCosts();
   printTable('What each crossing costs (ns, median of 7 runs; lower is better)', crossing.map((r) => ({ name: r.name, value: Number(r.value.toFixed(1)) })), { baseline: 'raw fast path: startNext() (nothing ready)', unit: 'ns', lowerIsBetter: true });
@@ -198,7 +220,17 @@ async function main() {
   record('batch', 'backend', scenarios);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (process.argv[2] === '--case') {
+  const [, , , suite, name] = process.argv;
+  runSuite(`${suite}: ${name}`, [caseFor(suite, name)])
+    .then((results) => process.stdout.write(`${JSON.stringify(results[0])}\n`))
+    .catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+} else {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
