@@ -181,3 +181,37 @@ test('aborting while execute runs rejects that caller at once and ignores its re
   t.is(await other, 'A');
   await bp.close();
 });
+
+test('a keyOf that throws while matching a returned Map rejects the batch instead of leaving callers hanging', async (t) => {
+  let calls = 0;
+  const bp = new BatchProcessor<string, string>({
+    execute: async (keys) => new Map(keys.map((k) => [k, k])),
+    keyOf: (k) => {
+      calls++;
+      if (calls > 1) throw new Error('keyOf broke');
+      return k;
+    },
+  });
+  await t.throwsAsync(bp.load('a'), { code: 'ERR_BATCH_INVALID_RESULT', message: /keyOf broke/ });
+  t.is(bp.stats().failedBatches, 1);
+});
+
+test('one signal shared by many loads aborts them all with a single listener', async (t) => {
+  const bp = new BatchProcessor<string, string>({ execute: async (keys) => keys, maxWaitMs: 60_000 });
+  const ac = new AbortController();
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  const loads = Array.from({ length: 50 }, (_, i) => bp.load(`k${i % 10}`, { signal: ac.signal }));
+  const unrelated = bp.load('k1');
+  ac.abort();
+  const results = await Promise.allSettled(loads);
+  t.true(results.every((r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'ERR_ABORTED'));
+  await bp.flush();
+  t.is(await unrelated, 'k1');
+  await new Promise((r) => setImmediate(r));
+  process.off('warning', onWarning);
+  t.false(warnings.includes('MaxListenersExceededWarning'));
+  t.is(bp.stats().rejected.aborted, 50);
+  await bp.close();
+});

@@ -23,7 +23,7 @@ import {
   type SealReasonValue,
 } from './protocol.js';
 import type { BatchStats } from './stats.js';
-import { ManyGroup, SignalWaiter, settleWaiter } from './waiters.js';
+import { ManyGroup, SignalGroup, SignalWaiter, settleWaiter } from './waiters.js';
 
 /** Options of `load()`. */
 export interface LoadOptions {
@@ -136,6 +136,7 @@ export class BatchProcessor<K, V> {
   private closeResolve: (() => void) | null = null;
   private closeTimer: NodeJS.Timeout | null = null;
 
+  private readonly signalGroups = new WeakMap<AbortSignal, SignalGroup>();
   private aborted = 0;
   private rejectedClosed = 0;
   private failedBatches = 0;
@@ -200,7 +201,8 @@ export class BatchProcessor<K, V> {
       this.aborted++;
       capturedReject(abortError(signal));
     } else {
-      this.push(key, id, size, new SignalWaiter(capturedResolve, capturedReject, signal, this.abortBound), null);
+      const group = this.signalGroups.get(signal) ?? new SignalGroup(signal, this.signalGroups, this.abortBound);
+      this.push(key, id, size, new SignalWaiter(capturedResolve, capturedReject, group), null);
     }
     return promise;
   }
@@ -584,7 +586,16 @@ export class BatchProcessor<K, V> {
   }
 
   private onResults(batch: BatchState<K>, keys: K[], indexOfSlot: Int32Array | null, values: unknown): void {
-    if (this.finishRun(batch)) this.distribute(batch, keys, indexOfSlot, values);
+    if (this.finishRun(batch)) {
+      try {
+        this.distribute(batch, keys, indexOfSlot, values);
+      } catch (err) {
+        // keyOf threw while matching a returned Map: nobody may be left hanging.
+        this.failedBatches++;
+        const error = new TierCacheError(ErrorCode.BATCH_INVALID_RESULT, `could not match the results of execute: ${describe(err instanceof Error ? err.message : err)}`, { cause: err });
+        this.failWaiters(batch, () => error);
+      }
+    }
     this.pump();
   }
 

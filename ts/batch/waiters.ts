@@ -42,7 +42,41 @@ export interface WaiterPlace {
   readonly seq: number;
 }
 
-/** A `load()` with an AbortSignal: listens for abort and knows its place to leave it. */
+/**
+ * The abortable waiters of one signal in one processor: one 'abort' listener
+ * per signal, however many loads share it (a request-wide signal passed to
+ * many loads would otherwise trip Node's MaxListeners warning and cost a
+ * listener per load).
+ */
+export class SignalGroup {
+  readonly waiters = new Set<SignalWaiter>();
+
+  constructor(
+    readonly signal: AbortSignal,
+    private readonly groups: WeakMap<AbortSignal, SignalGroup>,
+    private readonly onAbort: (waiter: SignalWaiter) => void,
+  ) {
+    groups.set(signal, this);
+    signal.addEventListener('abort', this, { once: true });
+  }
+
+  /** EventListener protocol: the signal aborted. */
+  handleEvent(): void {
+    this.groups.delete(this.signal);
+    for (const waiter of [...this.waiters]) if (!waiter.done) this.onAbort(waiter);
+    this.waiters.clear();
+  }
+
+  leave(waiter: SignalWaiter): void {
+    this.waiters.delete(waiter);
+    if (this.waiters.size === 0 && !this.signal.aborted) {
+      this.groups.delete(this.signal);
+      this.signal.removeEventListener('abort', this);
+    }
+  }
+}
+
+/** A `load()` with an AbortSignal: knows its place, to leave it on abort. */
 export class SignalWaiter {
   done = false;
   /** The batch holding the waiter, its index among the batch's waiters and its slot. */
@@ -53,21 +87,19 @@ export class SignalWaiter {
   constructor(
     private readonly resolve: (v: unknown) => void,
     private readonly reject: (e: unknown) => void,
-    readonly signal: AbortSignal,
-    private readonly onAbort: (waiter: SignalWaiter) => void,
+    private readonly group: SignalGroup,
   ) {
-    signal.addEventListener('abort', this, { once: true });
+    group.waiters.add(this);
   }
 
-  /** EventListener protocol: the signal aborted. */
-  handleEvent(): void {
-    if (!this.done) this.onAbort(this);
+  get signal(): AbortSignal {
+    return this.group.signal;
   }
 
   settle(value: unknown, failed: boolean): void {
     if (this.done) return;
     this.done = true;
-    this.signal.removeEventListener('abort', this);
+    this.group.leave(this);
     if (failed) this.reject(value);
     else this.resolve(value);
   }
