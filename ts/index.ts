@@ -9,5 +9,27 @@ export { ErrorCode, TierCacheError } from './common/errors.js';
 export type { ErrorCodeValue } from './common/errors.js';
 export { implementation } from './native/index.js';
 export type { Implementation } from './native/index.js';
+export { LocalCache } from './local/local-cache.js';
+export type { CacheValue, LocalCacheStats, Sharing } from './local/local-cache.js';
+export type { LocalCacheOptions, LocalCachePolicy, SetOptions } from './local/options.js';
+export { ENTRY_OVERHEAD_BYTES, MAX_BYTES, MAX_ENTRIES, MAX_KEY_LENGTH, MAX_SHARDS, MAX_TTL_MS } from './local/limits.js';
+export { ConnectionPool, ManualClock, systemClock, WAIT_BUCKETS_MS } from './pool/index.js';
+export type {
+  AcquireOptions,
+  CreateContext,
+  CreateRetryOptions,
+  DestroyReason,
+  DrainOptions,
+  DrainResult,
+  LeakReport,
+  LeakStackMode,
+  PoolClock,
+  PoolEvents,
+  PoolOptions,
+  PoolStats,
+  TimeoutReport,
+  TimerHandle,
+  WaitTimeSummary,
+} from './pool/index.js';
 export { BatchProcessor } from './batch/index.js';
-export type { BatchProcessorOptions, BatchResults, BatchStats, CloseOptions, LoadOptions } from './batch/index.js';
+export type { BatchProcessorOptions, BatchResults, BatchStats, BatchCloseOptions, BatchLoadOptions } from './batch/index.js';

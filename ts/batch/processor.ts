@@ -26,13 +26,13 @@ import type { BatchStats } from './stats.js';
 import { ManyGroup, SignalGroup, SignalWaiter, settleWaiter } from './waiters.js';
 
 /** Options of `load()`. */
-export interface LoadOptions {
+export interface BatchLoadOptions {
   /** Aborting it rejects this call with ERR_ABORTED and removes only this caller. */
   signal?: AbortSignal;
 }
 
 /** Options of `close()`. */
-export interface CloseOptions {
+export interface BatchCloseOptions {
   /** Execute what is queued (true, default) or reject it with ERR_CLOSED (false). */
   flush?: boolean;
   /** How long to wait for `execute` calls to settle before rejecting their callers with ERR_TIMEOUT. Default 10000. */
@@ -181,7 +181,7 @@ export class BatchProcessor<K, V> {
    * ERR_BATCH_QUEUE_FULL / ERR_BATCH_ITEM_TOO_LARGE (refused), ERR_ABORTED or
    * ERR_CLOSED. Throws TypeError/RangeError for a key it cannot identify or size.
    */
-  load(key: K, options?: LoadOptions): Promise<V> {
+  load(key: K, options?: BatchLoadOptions): Promise<V> {
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
       const o = checkOptionsObject(options, 'options');
@@ -285,7 +285,7 @@ export class BatchProcessor<K, V> {
    * settled and no timer is left. Callers of an `execute` that has not
    * settled after `timeoutMs` are rejected with ERR_TIMEOUT.
    */
-  close(options?: CloseOptions): Promise<void> {
+  close(options?: BatchCloseOptions): Promise<void> {
     const o = checkOptionsObject(options, 'options');
     checkKnownKeys(o, 'options', ['flush', 'timeoutMs']);
     const flush = checkOptionalBoolean(o.flush, 'options.flush', true);

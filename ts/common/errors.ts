@@ -11,6 +11,20 @@ export const ErrorCode = {
   TIMEOUT: 'ERR_TIMEOUT',
   /** A wait was cancelled through an AbortSignal. */
   ABORTED: 'ERR_ABORTED',
+  /** ConnectionPool: `maxWaiters` callers are already waiting, so acquire() rejected at once. */
+  POOL_FULL: 'ERR_POOL_FULL',
+  /** ConnectionPool: acquire() while drain() is in progress (and for waiters pending when it started). */
+  POOL_DRAINING: 'ERR_POOL_DRAINING',
+  /** ConnectionPool: release()/destroy() of a value the pool never handed out. */
+  POOL_NOT_OWNED: 'ERR_POOL_NOT_OWNED',
+  /** ConnectionPool: release()/destroy() of a resource that is not currently borrowed (already released). */
+  POOL_DOUBLE_RELEASE: 'ERR_POOL_DOUBLE_RELEASE',
+  /** ConnectionPool: `create` did not settle within `createTimeoutMs` (reported as `cause` and on the `error` event). */
+  POOL_CREATE_TIMEOUT: 'ERR_POOL_CREATE_TIMEOUT',
+  /** ConnectionPool: `create` resolved to undefined, null or a resource the pool already holds. */
+  POOL_INVALID_RESOURCE: 'ERR_POOL_INVALID_RESOURCE',
+  /** ConnectionPool: `destroy` did not settle within `destroyTimeoutMs` (on the `error` event). */
+  POOL_DESTROY_TIMEOUT: 'ERR_POOL_DESTROY_TIMEOUT',
   /** An internal invariant was violated (a tiercache bug): please report it. */
   INVALID_STATE: 'ERR_INVALID_STATE',
   /** BatchProcessor: `maxQueued` or `maxQueuedBytes` is reached; retry later or shed load. */

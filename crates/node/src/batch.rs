@@ -2,9 +2,6 @@
 //! (one per chunk of staged loads, a few per batch) are raw Node-API functions
 //! reached through `batchFastPaths()`; see `raw_call.rs` for why.
 
-// napi-derive compiles the exports away under `cfg(test)`, leaving these unused there.
-#![cfg_attr(test, allow(dead_code))]
-
 use std::cell::RefCell;
 use std::ffi::CStr;
 

@@ -12,8 +12,8 @@ impl AsRef<str> for Code {
     }
 }
 
-/// Result type of every exported function that can fail.
-pub type NodeResult<T> = napi::Result<T, Code>;
+/// Result type of every exported function that can fail with a core error.
+pub type Result<T> = napi::Result<T, Code>;
 
 /// Maps a core error to a JavaScript error carrying a stable code.
 pub fn map_error(error: Error) -> napi::Error<Code> {

@@ -4,9 +4,6 @@
 //! per class method (plus a class-identity check); a raw callback costs what
 //! Node-API itself costs. Errors still go through `map_error`.
 
-// napi-derive compiles the exports away under `cfg(test)`, leaving these unused there.
-#![cfg_attr(test, allow(dead_code))]
-
 use std::ffi::CStr;
 use std::ptr;
 
