@@ -31,3 +31,5 @@ export type {
   TimerHandle,
   WaitTimeSummary,
 } from './pool/index.js';
+export { BatchProcessor } from './batch/index.js';
+export type { BatchProcessorOptions, BatchResults, BatchStats, BatchCloseOptions, BatchLoadOptions } from './batch/index.js';

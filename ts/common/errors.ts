@@ -25,6 +25,18 @@ export const ErrorCode = {
   POOL_INVALID_RESOURCE: 'ERR_POOL_INVALID_RESOURCE',
   /** ConnectionPool: `destroy` did not settle within `destroyTimeoutMs` (on the `error` event). */
   POOL_DESTROY_TIMEOUT: 'ERR_POOL_DESTROY_TIMEOUT',
+  /** An internal invariant was violated (a tiercache bug): please report it. */
+  INVALID_STATE: 'ERR_INVALID_STATE',
+  /** BatchProcessor: `maxQueued` or `maxQueuedBytes` is reached; retry later or shed load. */
+  BATCH_QUEUE_FULL: 'ERR_BATCH_QUEUE_FULL',
+  /** BatchProcessor: the item is larger than `maxBatchBytes` (with `oversize: 'reject'`) or than `maxQueuedBytes`. */
+  BATCH_ITEM_TOO_LARGE: 'ERR_BATCH_ITEM_TOO_LARGE',
+  /** BatchProcessor: `execute` resolved to a Map without this key. */
+  BATCH_NOT_RETURNED: 'ERR_BATCH_NOT_RETURNED',
+  /** BatchProcessor: `execute` threw or rejected; every caller of the batch gets this, with the original as `cause`. */
+  BATCH_EXECUTE_FAILED: 'ERR_BATCH_EXECUTE_FAILED',
+  /** BatchProcessor: `execute` resolved to something other than an array of the batch's length or a Map. */
+  BATCH_INVALID_RESULT: 'ERR_BATCH_INVALID_RESULT',
 } as const;
 
 /** Any of the stable error codes tiercache components use. */

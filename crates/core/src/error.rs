@@ -8,6 +8,8 @@ use std::fmt;
 pub enum ErrorKind {
     /// An argument is outside what the operation accepts.
     InvalidArgument,
+    /// An operation was called in a state that does not allow it (a caller bug).
+    InvalidState,
 }
 
 /// An error from the core: a kind for programs and a message for people.

@@ -5,3 +5,4 @@ pub mod cache;
 pub mod error;
 
 pub use error::{Error, ErrorKind, Result};
+pub mod batch;

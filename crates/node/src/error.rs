@@ -19,6 +19,7 @@ pub type Result<T> = napi::Result<T, Code>;
 pub fn map_error(error: Error) -> napi::Error<Code> {
     let code = match error.kind {
         ErrorKind::InvalidArgument => "ERR_INVALID_ARG_VALUE",
+        ErrorKind::InvalidState => "ERR_INVALID_STATE",
     };
     napi::Error::new(Code(code), error.message)
 }

@@ -6,10 +6,12 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod alloc;
+mod batch;
 mod cache;
 mod convert;
 mod error;
 mod probe;
+mod raw_call;
 
 use napi_derive::napi;
 

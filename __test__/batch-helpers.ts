@@ -1,0 +1,47 @@
+// Shared helpers of the batch tests (not a test file itself).
+import { setImmediate as immediate } from 'node:timers/promises';
+
+/** Resolves after pending I/O callbacks have run: the next tick of the event loop and beyond. */
+export function afterIo(): Promise<void> {
+  return immediate();
+}
+
+/** Records every batch `execute` receives; answers with `answer(keys)`. */
+export function recorder<K, V>(answer: (keys: K[]) => V[] | Map<K, V | Error> | Promise<V[] | Map<K, V | Error>>) {
+  const batches: K[][] = [];
+  const execute = (keys: K[]) => {
+    batches.push([...keys]);
+    return Promise.resolve(answer(keys));
+  };
+  return { batches, execute };
+}
+
+/** A promise with its resolver exposed, for executors the test releases by hand. */
+export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Tracks which of `promises` have settled. */
+export function track<T>(promises: Promise<T>[]): { settled: () => number; outcomes: Array<{ ok: boolean; value: unknown } | undefined> } {
+  const outcomes: Array<{ ok: boolean; value: unknown } | undefined> = promises.map(() => undefined);
+  let settled = 0;
+  promises.forEach((p, i) =>
+    p.then(
+      (value) => {
+        outcomes[i] = { ok: true, value };
+        settled++;
+      },
+      (value: unknown) => {
+        outcomes[i] = { ok: false, value };
+        settled++;
+      },
+    ),
+  );
+  return { settled: () => settled, outcomes };
+}

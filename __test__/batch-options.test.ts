@@ -1,0 +1,50 @@
+import test from 'ava';
+import { BatchProcessor } from '../ts/index.js';
+
+const execute = (keys: string[]) => keys;
+type Options = ConstructorParameters<typeof BatchProcessor<string, string>>[0];
+
+const make = (extra: Record<string, unknown>) => () => new BatchProcessor<string, string>({ execute, ...extra } as Options);
+
+test('bad sizes, counts and windows are RangeErrors naming the option', (t) => {
+  for (const [option, value] of [
+    ['maxBatchSize', 0],
+    ['maxBatchSize', -1],
+    ['maxBatchSize', Number.NaN],
+    ['maxBatchSize', 1.5],
+    ['maxBatchSize', 2 ** 24 + 1],
+    ['maxBatchBytes', 0],
+    ['maxBatchBytes', -5],
+    ['maxBatchBytes', Number.NaN],
+    ['maxQueued', 0],
+    ['maxQueued', Number.NaN],
+    ['maxQueuedBytes', 0],
+    ['maxInFlight', 0],
+    ['maxInFlight', -Infinity],
+    ['maxWaitMs', -1],
+    ['maxWaitMs', Number.NaN],
+    ['maxWaitMs', 2 ** 31],
+    ['oversize', 'drop'],
+  ] as const) {
+    t.throws(make({ [option]: value }), { instanceOf: RangeError, message: new RegExp(`options\\.${option} must`) }, `${option}: ${value}`);
+  }
+});
+
+test('wrong kinds and unknown options are TypeErrors naming the option', (t) => {
+  t.throws(() => new BatchProcessor(undefined as unknown as Options), { instanceOf: TypeError, message: /options must be an object/ });
+  t.throws(make({ execute: 'fn' }), { instanceOf: TypeError, message: /options\.execute must be a function/ });
+  t.throws(make({ maxBatchSize: '10' }), { instanceOf: TypeError, message: /options\.maxBatchSize must be a number/ });
+  t.throws(make({ dedupe: 1 }), { instanceOf: TypeError, message: /options\.dedupe must be a boolean/ });
+  t.throws(make({ keyOf: 'id' }), { instanceOf: TypeError, message: /options\.keyOf must be a function/ });
+  t.throws(make({ sizeOf: 3 }), { instanceOf: TypeError, message: /options\.sizeOf must be a function/ });
+  t.throws(make({ maxBatchSise: 10 }), { instanceOf: TypeError, message: /options\.maxBatchSise is not a known option/ });
+  const bp = new BatchProcessor<string, string>({ execute });
+  t.throws(() => bp.load('a', { signal: 'x' as unknown as AbortSignal }), { instanceOf: TypeError, message: /options\.signal must be an AbortSignal/ });
+  t.throws(() => bp.load('a', { timeout: 1 } as unknown as { signal?: AbortSignal }), { instanceOf: TypeError, message: /options\.timeout is not a known option/ });
+});
+
+test('Infinity disables the caps that accept it, and defaults are applied', async (t) => {
+  const bp = new BatchProcessor<string, string>({ execute, maxQueued: Infinity, maxInFlight: Infinity, maxBatchBytes: Infinity, maxQueuedBytes: Infinity });
+  t.is(await bp.load('a'), 'a');
+  t.throws(make({ maxBatchSize: Infinity }), { instanceOf: RangeError, message: /options\.maxBatchSize/ });
+});

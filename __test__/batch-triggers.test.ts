@@ -1,0 +1,142 @@
+import test from 'ava';
+import { BatchProcessor } from '../ts/index.js';
+import { afterIo, recorder } from './batch-helpers.js';
+
+const upper = (keys: string[]) => keys.map((k) => k.toUpperCase());
+
+test('the process-wide implementation is the one TIERCACHE_IMPL asks for', (t) => {
+  const bp = new BatchProcessor<string, string>({ execute: upper });
+  const forced = process.env.TIERCACHE_IMPL;
+  if (forced === 'js' || forced === 'native') t.is(bp.implementation, forced);
+  t.is(bp.implementation, BatchProcessor.implementation);
+  t.true(['native', 'js'].includes(bp.stats().implementation));
+});
+
+test('loads of one tick, including those in .then callbacks of that tick, form one batch; a load after I/O starts the next', async (t) => {
+  const { batches, execute } = recorder(upper);
+  const bp = new BatchProcessor<string, string>({ execute });
+  const first = bp.load('a');
+  const chained = Promise.resolve()
+    .then(() => bp.load('b'))
+    .then(() => undefined);
+  const second = bp.load('c');
+  const nested = Promise.resolve().then(() => Promise.resolve().then(() => bp.load('d')));
+  t.deepEqual(await Promise.all([first, second, nested]), ['A', 'C', 'D']);
+  await chained;
+  t.deepEqual(batches, [['a', 'c', 'b', 'd']]);
+  await afterIo();
+  t.is(await bp.load('e'), 'E');
+  t.deepEqual(batches, [['a', 'c', 'b', 'd'], ['e']]);
+  t.is(bp.stats().flushes.tick, 2);
+});
+
+test('maxBatchSize counts unique keys: duplicates ride along without filling the batch', async (t) => {
+  const { batches, execute } = recorder(upper);
+  const bp = new BatchProcessor<string, string>({ execute, maxBatchSize: 3 });
+  const keys = ['a', 'a', 'b', 'c', 'd', 'd', 'e', 'f', 'g'];
+  const results = await Promise.all(keys.map((k) => bp.load(k)));
+  t.deepEqual(results, keys.map((k) => k.toUpperCase()));
+  t.deepEqual(batches, [['a', 'b', 'c'], ['d', 'e', 'f'], ['g']]);
+  const s = bp.stats();
+  t.is(s.flushes.size, 2);
+  t.is(s.flushes.tick, 1);
+  t.is(s.batches, 3);
+  t.is(s.deduped, 2);
+  t.is(s.maxBatchSize, 3);
+});
+
+test('maxBatchSize 3 with seven loads sends batches of 3, 3 and 1, in order', async (t) => {
+  const { batches, execute } = recorder(upper);
+  const bp = new BatchProcessor<string, string>({ execute, maxBatchSize: 3 });
+  await Promise.all(['1', '2', '3', '4', '5', '6', '7'].map((k) => bp.load(k)));
+  t.deepEqual(batches.map((b) => b.length), [3, 3, 1]);
+  t.deepEqual(batches.flat(), ['1', '2', '3', '4', '5', '6', '7']);
+});
+
+test('maxBatchBytes 1000 with items of 400 bytes sends two batches', async (t) => {
+  const { batches, execute } = recorder(upper);
+  const bp = new BatchProcessor<string, string>({ execute, maxBatchBytes: 1000, sizeOf: () => 400 });
+  await Promise.all(['a', 'b', 'c', 'd'].map((k) => bp.load(k)));
+  t.deepEqual(batches, [['a', 'b'], ['c', 'd']]);
+  t.is(bp.stats().flushes.bytes, 1);
+});
+
+test('the default sizeOf counts UTF-8 bytes of string keys', async (t) => {
+  const { batches, execute } = recorder(upper);
+  const bp = new BatchProcessor<string, string>({ execute, maxBatchBytes: 4 });
+  await Promise.all(['é', 'é2', 'x'].map((k) => bp.load(k))); // 2 + 3 bytes overflow 4
+  t.deepEqual(batches, [['é'], ['é2', 'x']]);
+});
+
+test('an item larger than maxBatchBytes goes alone by default', async (t) => {
+  const { batches, execute } = recorder(upper);
+  const sizes: Record<string, number> = { a: 400, big: 5000, b: 400 };
+  const bp = new BatchProcessor<string, string>({ execute, maxBatchBytes: 1000, sizeOf: (k) => sizes[k] });
+  t.deepEqual(await Promise.all(['a', 'big', 'b'].map((k) => bp.load(k))), ['A', 'BIG', 'B']);
+  t.deepEqual(batches, [['a'], ['big'], ['b']]);
+  t.is(bp.stats().flushes.oversize, 1);
+});
+
+test("an item larger than maxBatchBytes is rejected with oversize: 'reject'", async (t) => {
+  const { batches, execute } = recorder(upper);
+  const sizes: Record<string, number> = { a: 400, big: 5000, b: 400 };
+  const bp = new BatchProcessor<string, string>({ execute, maxBatchBytes: 1000, oversize: 'reject', sizeOf: (k) => sizes[k] });
+  const big = bp.load('big');
+  const others = Promise.all([bp.load('a'), bp.load('b')]);
+  await t.throwsAsync(big, { code: 'ERR_BATCH_ITEM_TOO_LARGE' });
+  t.deepEqual(await others, ['A', 'B']);
+  t.deepEqual(batches, [['a', 'b']]);
+  t.is(bp.stats().rejected.tooLarge, 1);
+});
+
+test('maxWaitMs 10 under a steady stream of one load per ms flushes on a fixed window, never starved', async (t) => {
+  const { batches, execute } = recorder(upper);
+  const bp = new BatchProcessor<string, string>({ execute, maxWaitMs: 10 });
+  const loads: Promise<string>[] = [];
+  const total = 120;
+  await new Promise<void>((resolve) => {
+    let i = 0;
+    const timer = setInterval(() => {
+      loads.push(bp.load(`k${i++}`));
+      if (i === total) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+  });
+  await Promise.all(loads);
+  const sizes = batches.map((b) => b.length);
+  t.is(sizes.reduce((a, b) => a + b, 0), total);
+  // A debounce would send one batch at the end; a fixed 10 ms window sends
+  // many during the stream (bounds are generous: timers drift on busy machines).
+  t.true(batches.length >= 4, `batches: ${sizes.join(',')}`);
+  t.true(Math.max(...sizes) < total / 2, `batches: ${sizes.join(',')}`);
+  t.is(bp.stats().flushes.time, batches.length);
+  await bp.close();
+});
+
+test('a window batch is still sent when it fills up first', async (t) => {
+  const { batches, execute } = recorder(upper);
+  const bp = new BatchProcessor<string, string>({ execute, maxWaitMs: 60_000, maxBatchSize: 2 });
+  t.deepEqual(await Promise.all([bp.load('a'), bp.load('b')]), ['A', 'B']);
+  const pending = bp.load('c');
+  await afterIo();
+  t.deepEqual(batches, [['a', 'b']], 'c waits for its window');
+  await bp.flush();
+  t.is(await pending, 'C');
+  const s = bp.stats();
+  t.is(s.flushes.size, 1);
+  t.is(s.flushes.manual, 1);
+  await bp.close();
+});
+
+test('flush() sends the open batch and resolves once it settled', async (t) => {
+  const { batches, execute } = recorder(upper);
+  const bp = new BatchProcessor<string, string>({ execute, maxWaitMs: 60_000 });
+  const p = bp.load('x');
+  await bp.flush();
+  t.deepEqual(batches, [['x']]);
+  t.is(await p, 'X');
+  await bp.flush();
+  await bp.close();
+});

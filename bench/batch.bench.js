@@ -1,0 +1,236 @@
+'use strict';
+// BatchProcessor (native accumulator, JS twin) vs dataloader, side by side in
+// one process: items/s through load() and loadMany() with a no-op execute,
+// what each boundary crossing costs, and round trips / latency against a
+// fake backend with 1 ms latency. Run: npm run bench -- batch
+const path = require('node:path');
+const DataLoader = require('dataloader');
+const { runSuite, printTable, toRows, record, loadTiercache, fmt } = require('./lib/harness.js');
+
+loadTiercache(); // builds nothing; fails early when dist/ is missing
+const { createBatchProcessor } = require(path.join(__dirname, '../dist/batch/internal.js'));
+const { requireNativeBinding } = require(path.join(__dirname, '../dist/native/index.js'));
+
+const BATCH = 100;
+const KEYS = Array.from({ length: 100_000 }, (_, i) => `user:${i}`);
+const noop = (keys) => Promise.resolve(keys);
+
+const peers = {
+  'tiercache native': () => createBatchProcessor({ execute: noop, maxBatchSize: BATCH }, 'native'),
+  'tiercache js': () => createBatchProcessor({ execute: noop, maxBatchSize: BATCH }, 'js'),
+  'tiercache native (dedupe: false)': () => createBatchProcessor({ execute: noop, maxBatchSize: BATCH, dedupe: false }, 'native'),
+  // cache: false is dataloader's pure batcher (no dedupe): the fastest it gets.
+  'dataloader 2.2.3 (cache: false)': () => new DataLoader(noop, { cache: false, maxBatchSize: BATCH }),
+};
+// dataloader with its cache (dedupe) is meant to live for one request: a fresh one per round.
+const perRoundDataLoader = 'dataloader 2.2.3 (cache, one per round)';
+
+function loadCase(name, make) {
+  const perRound = name === perRoundDataLoader;
+  let loader = perRound ? null : make();
+  let k = 0;
+  return {
+    name,
+    defer: true,
+    fn(deferred) {
+      if (perRound) loader = make();
+      const ps = new Array(BATCH);
+      for (let i = 0; i < BATCH; i++) {
+        ps[i] = loader.load(KEYS[k]);
+        k = k === KEYS.length - 1 ? 0 : k + 1;
+      }
+      Promise.all(ps).then(() => deferred.resolve());
+    },
+  };
+}
+
+function loadManyCase(name, make) {
+  const perRound = name === perRoundDataLoader;
+  let loader = perRound ? null : make();
+  const slices = Array.from({ length: 1000 }, (_, i) => KEYS.slice(i * BATCH, (i + 1) * BATCH));
+  let s = 0;
+  return {
+    name,
+    defer: true,
+    fn(deferred) {
+      if (perRound) loader = make();
+      const keys = slices[s];
+      s = s === slices.length - 1 ? 0 : s + 1;
+      loader.loadMany(keys).then(() => deferred.resolve());
+    },
+  };
+}
+
+/** Median ns per operation of `fn(n)` over `reps` runs of n operations. */
+function nsPer(fn, n, reps = 7) {
+  fn(Math.min(n, 10_000));
+  const samples = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = process.hrtime.bigint();
+    fn(n);
+    samples.push(Number(process.hrtime.bigint() - t0) / n);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[reps >> 1];
+}
+
+function crossingCosts() {
+  const binding = requireNativeBinding();
+  const fast = binding.batchFastPaths();
+  const { createAccumulator } = require(path.join(__dirname, '../dist/batch/internal.js'));
+  const limits = { maxBatchSize: BATCH, maxBatchBytes: Infinity, maxQueued: Infinity, maxQueuedBytes: Infinity, maxInFlight: Infinity, dedupe: true, rejectOversize: false };
+  const owner = new binding.NativeBatchAccumulator(BATCH, Infinity, Infinity, Infinity, Infinity, true, false);
+  const h = owner.handle;
+  const empty = new Float64Array(3);
+  const rows = [
+    { name: 'raw fast path: startNext() (nothing ready)', value: nsPer((n) => { for (let i = 0; i < n; i++) fast.startNext(h); }, 1e6) },
+    { name: 'raw fast path: seal() (nothing open)', value: nsPer((n) => { for (let i = 0; i < n; i++) fast.seal(h, 4); }, 1e6) },
+    { name: 'raw fast path: ingest() of 0 loads', value: nsPer((n) => { for (let i = 0; i < n; i++) fast.ingest(h, '', empty, 0); }, 1e6) },
+    { name: 'napi-derive class method: stats()', value: nsPer((n) => { for (let i = 0; i < n; i++) owner.stats(); }, 2e5) },
+  ];
+  // Per-load cost of the accumulator itself (dedupe of string keys, the
+  // decisions, the JS-side key encoding and the crossing), native vs JS, by
+  // chunk size: the crossing's fixed cost is paid once per chunk. Batches of
+  // 100 seal by size; they are started and completed every 100 loads.
+  for (const chunk of [1, 16, 256]) {
+    for (const impl of ['native', 'js']) {
+      const acc = createAccumulator(limits, impl);
+      const stage = new Float64Array(chunk * 3);
+      let k = 0;
+      let sinceStart = 0;
+      const value = nsPer((n) => {
+        for (let i = 0; i < n; i += chunk) {
+          const from = k;
+          k = k + chunk > KEYS.length - chunk ? 0 : k + chunk;
+          acc.ingest(KEYS, from, stage, chunk);
+          sinceStart += chunk;
+          if (sinceStart >= BATCH) {
+            sinceStart = 0;
+            while (acc.startNext() > 0) acc.complete();
+          }
+        }
+      }, 256_000);
+      rows.push({ name: `accumulator ${impl}: per load, chunks of ${chunk}`, value });
+    }
+  }
+  return rows;
+}
+
+/** A backend whose every call takes `latencyMs` whatever its size. */
+function fakeBackend(latencyMs) {
+  const backend = { calls: 0 };
+  backend.getMany = (keys) => {
+    backend.calls++;
+    return new Promise((resolve) => setTimeout(() => resolve(keys.map((k) => `v:${k}`)), latencyMs));
+  };
+  return backend;
+}
+
+async function latencyScenario(name, makeGet, backend) {
+  const clients = 50;
+  const perClient = 40;
+  const latencies = [];
+  let k = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let i = 0; i < perClient; i++) {
+        const key = `item:${(k = (k * 7 + 13) % 2000)}`;
+        const t0 = process.hrtime.bigint();
+        await makeGet(key);
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }),
+  );
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+  return { name, requests: latencies.length, roundTrips: backend.calls, p50: pct(0.5), p99: pct(0.99), wallMs };
+}
+
+async function backendScenarios() {
+  const out = [];
+  {
+    const b = fakeBackend(1);
+    out.push(await latencyScenario('unbatched (one call per request)', (key) => b.getMany([key]).then((r) => r[0]), b));
+  }
+  for (const [name, options] of [
+    ['tiercache native, tick batching', {}],
+    ['tiercache native, maxWaitMs 2', { maxWaitMs: 2 }],
+    ['tiercache js, tick batching', {}],
+  ]) {
+    const b = fakeBackend(1);
+    const bp = createBatchProcessor({ execute: b.getMany, maxBatchSize: 100, ...options }, name.includes(' js') ? 'js' : 'native');
+    out.push(await latencyScenario(name, (key) => bp.load(key), b));
+    await bp.close();
+  }
+  {
+    const b = fakeBackend(1);
+    const dl = new DataLoader(b.getMany, { cache: false, maxBatchSize: 100 });
+    out.push(await latencyScenario('dataloader 2.2.3 (cache: false)', (key) => dl.load(key), b));
+  }
+  return out;
+}
+
+// A process uses one implementation (chosen once), so each throughput case
+// runs in a child process of its own: sharing one process would make the
+// processor's call sites polymorphic across native and JS, a cost no user
+// pays, and would let one case's garbage land in the next one's samples.
+function runIsolated(suite, name) {
+  const { spawnSync } = require('node:child_process');
+  const r = spawnSync(process.execPath, ['--expose-gc', __filename, '--case', suite, name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`case ${suite}/${name} failed with status ${r.status}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+function caseFor(suite, name) {
+  const make = name === perRoundDataLoader ? () => new DataLoader(noop, { maxBatchSize: BATCH }) : peers[name];
+  return suite === 'load' ? loadCase(name, make) : loadManyCase(name, make);
+}
+
+async function throughput(suite, title) {
+  const names = [...Object.keys(peers), perRoundDataLoader];
+  const results = names.map((name) => runIsolated(suite, name));
+  const rows = toRows(results, BATCH);
+  printTable(title, rows, { baseline: 'dataloader 2.2.3 (cache: false)', unit: 'items/s' });
+  record('batch', suite, rows);
+}
+
+async function main() {
+  await throughput('load', `load(): items/s, ${BATCH} loads per round, no-op execute, maxBatchSize ${BATCH}`);
+  await throughput('loadMany', `loadMany() of ${BATCH} keys: items/s, no-op execute`);
+
+  const crossing = crossingCosts();
+  printTable('What each crossing costs (ns, median of 7 runs; lower is better)', crossing.map((r) => ({ name: r.name, value: Number(r.value.toFixed(1)) })), { baseline: 'raw fast path: startNext() (nothing ready)', unit: 'ns', lowerIsBetter: true });
+  record('batch', 'crossing', crossing);
+
+  const scenarios = await backendScenarios();
+  const unbatched = scenarios[0];
+  const lines = [
+    '\n### Fake backend, 1 ms per call: 50 clients x 40 sequential requests over 2000 keys',
+    '',
+    '| case | round trips | saved | p50 ms | p99 ms | wall ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const s of scenarios) {
+    const saved = `${(100 * (1 - s.roundTrips / unbatched.roundTrips)).toFixed(1)}%`;
+    lines.push(`| ${s.name} | ${fmt(s.roundTrips)} | ${saved} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.wallMs.toFixed(0)} |`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  record('batch', 'backend', scenarios);
+}
+
+if (process.argv[2] === '--case') {
+  const [, , , suite, name] = process.argv;
+  runSuite(`${suite}: ${name}`, [caseFor(suite, name)])
+    .then((results) => process.stdout.write(`${JSON.stringify(results[0])}\n`))
+    .catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+} else {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
