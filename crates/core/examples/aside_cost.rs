@@ -23,7 +23,11 @@ fn zipf(n: usize, alpha: f64, len: usize) -> Vec<u32> {
 }
 
 fn main() {
-    let trace = zipf(1_000_000, 0.9, 4_000_000);
+    let len = std::env::var("TRACE_LEN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4_000_000);
+    let trace = zipf(1_000_000, 0.9, len);
     let c = Cache::new(CacheConfig::with_max_entries(100_000)).unwrap();
     let value = [7u8; 100];
     let mut out = [0u8; 128];
@@ -34,7 +38,9 @@ fn main() {
         key.clear();
         use std::fmt::Write;
         write!(key, "key:{k}").unwrap();
-        let hit = c.get_with(&key, |v| v.map(|v| out[..v.len()].copy_from_slice(v)).is_some());
+        let hit = c.get_with(&key, |v| {
+            v.map(|v| out[..v.len()].copy_from_slice(v)).is_some()
+        });
         if hit {
             hits += 1;
         } else {
@@ -42,5 +48,8 @@ fn main() {
         }
     }
     let ns = t.elapsed().as_nanos() as f64 / trace.len() as f64;
-    println!("core cache-aside: {ns:.0} ns/request, hit ratio {:.3}", hits as f64 / trace.len() as f64);
+    println!(
+        "core cache-aside: {ns:.0} ns/request, hit ratio {:.3}",
+        hits as f64 / trace.len() as f64
+    );
 }

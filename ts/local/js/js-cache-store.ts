@@ -50,11 +50,10 @@ export class JsCacheStore implements CacheStore {
     this.shardBits = Math.log2(shards);
     const entries = maxEntries > 0 ? maxEntries : MAX_ENTRIES;
     const bytes = maxBytes > 0 ? maxBytes : Infinity;
-    const now = this.now();
     this.shards = [];
     for (let i = 0; i < shards; i++) {
       const budget = { maxEntries: split(entries, shards, i), maxBytes: split(bytes, shards, i) };
-      this.shards.push(new Shard(i, budget, policy === 'lru', this.slots, this.keyIndex, this.counters, now));
+      this.shards.push(new Shard(i, budget, policy === 'lru', this.slots, this.keyIndex, this.counters, this));
     }
   }
 
@@ -164,12 +163,12 @@ export class JsCacheStore implements CacheStore {
   private write(key: string, value: Buffer, ttlMs: number): boolean {
     const hash = hashKey(key, this.keyBytes);
     const shard = this.shards[shardOf(hash, this.shardBits)];
-    return shard.set(key, hash, this.keyBytes.bytes, value, ttlMs, this.now());
+    return shard.set(key, hash, this.keyBytes.bytes, value, ttlMs);
   }
 
   delete(key: string): boolean {
     const hash = hashKey(key, this.keyBytes);
-    return this.shards[shardOf(hash, this.shardBits)].delete(key, this.now());
+    return this.shards[shardOf(hash, this.shardBits)].delete(key);
   }
 
   clear(): void {
@@ -218,9 +217,8 @@ export class JsCacheStore implements CacheStore {
   }
 
   purgeExpired(): number {
-    const now = this.now();
     let n = 0;
-    for (const shard of this.shards) n += shard.expireDue(now);
+    for (const shard of this.shards) n += shard.expireDue();
     return n;
   }
 

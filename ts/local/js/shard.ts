@@ -30,6 +30,11 @@ export interface Counters {
   rejections: number;
 }
 
+/** Where a shard reads the time, only when an operation needs it. */
+export interface Clock {
+  now(): number;
+}
+
 /** Budget of one shard; `maxBytes` is Infinity when the cache has no byte budget. */
 export interface ShardBudget {
   maxEntries: number;
@@ -67,14 +72,14 @@ export class Shard {
     private readonly slots: Slots,
     private readonly keyIndex: Map<string, number>,
     private readonly counters: Counters,
-    now: number,
+    private readonly clock: Clock,
   ) {
     this.weighted = budget.maxBytes !== Infinity;
     this.maxWeight = this.weighted ? budget.maxBytes : budget.maxEntries;
     this.maxEntries = budget.maxEntries;
     this.maxEntryBytes = budget.maxBytes;
     this.rng = ((0x2545f491 ^ Math.imul(index, 0x9e3779b9)) | 1) >>> 0;
-    this.wheel = new Wheel(slots, now);
+    this.wheel = new Wheel(slots, clock.now());
     this.resetRegions();
   }
 
@@ -138,9 +143,14 @@ export class Shard {
 
   // ----- writes -----
 
-  /** Stores a value; whether the entry is in the shard afterwards. */
-  set(key: string, hash: number, keyBytes: number, value: Buffer, ttl: number, now: number): boolean {
-    this.expireDue(now);
+  /**
+   * Stores a value; whether the entry is in the shard afterwards. The clock
+   * is read at most once, and only when the operation needs it (the Rust
+   * core's `Now`).
+   */
+  set(key: string, hash: number, keyBytes: number, value: Buffer, ttl: number): boolean {
+    let now = -1;
+    if (!this.wheel.isEmpty()) this.expireDueAt((now = this.clock.now()));
     const bytes = keyBytes + value.length + ENTRY_OVERHEAD_BYTES;
     let existing = this.keyIndex.get(key);
     if (bytes > this.maxEntryBytes) {
@@ -148,17 +158,21 @@ export class Shard {
       this.counters.rejections++;
       return false;
     }
+    if (ttl !== 0 && now < 0) now = this.clock.now();
     const expires = ttl === 0 ? 0 : Math.min(now + ttl, MAX_TTL_MS);
-    if (existing !== undefined && this.isExpired(existing, now)) {
-      this.remove(existing, Removal.Expired);
-      existing = undefined;
+    if (existing !== undefined && this.slots.expires[existing] !== 0) {
+      if (now < 0) now = this.clock.now();
+      if (this.isExpired(existing, now)) {
+        this.remove(existing, Removal.Expired);
+        existing = undefined;
+      }
     }
     let slot: number;
     if (existing !== undefined) {
       slot = existing;
-      this.update(slot, value, bytes, expires);
+      this.update(slot, value, bytes, expires, now);
     } else {
-      slot = this.insert(key, hash, value, bytes, expires);
+      slot = this.insert(key, hash, value, bytes, expires, now);
     }
     const kept = this.evict(slot);
     this.climb();
@@ -168,10 +182,11 @@ export class Shard {
   }
 
   /** Removes a key; whether a live entry was removed. */
-  delete(key: string, now: number): boolean {
-    this.expireDue(now);
+  delete(key: string): boolean {
+    this.expireDue();
     const slot = this.keyIndex.get(key);
-    if (slot === undefined || !this.live(slot, now)) return false;
+    if (slot === undefined) return false;
+    if (this.slots.expires[slot] !== 0 && !this.live(slot, this.clock.now())) return false;
     this.remove(slot, Removal.Silent);
     return true;
   }
@@ -193,8 +208,12 @@ export class Shard {
     this.resetRegions();
   }
 
-  /** Sweeps the timer wheel up to `now`; how many entries expired. */
-  expireDue(now: number): number {
+  /** Sweeps the timer wheel up to now (an empty wheel does not read the clock); how many expired. */
+  expireDue(): number {
+    return this.wheel.isEmpty() ? 0 : this.expireDueAt(this.clock.now());
+  }
+
+  private expireDueAt(now: number): number {
     if (now <= this.wheel.time) return 0;
     const due = this.due;
     this.wheel.advance(now, due);
@@ -212,7 +231,7 @@ export class Shard {
     return expired;
   }
 
-  private insert(key: string, hash: number, value: Buffer, bytes: number, expires: number): number {
+  private insert(key: string, hash: number, value: Buffer, bytes: number, expires: number, now: number): number {
     const s = this.slots;
     const slot = s.alloc();
     s.keys[slot] = key;
@@ -227,7 +246,10 @@ export class Shard {
     this.count++;
     this.bytes += bytes;
     this.windowWeight += this.weightOf(slot);
-    if (expires !== 0) this.wheel.schedule(slot);
+    if (expires !== 0) {
+      this.wheel.catchUp(now);
+      this.wheel.schedule(slot);
+    }
     if (!this.lru) {
       if (this.totalWeight() * 2 >= this.maxWeight || this.count * 2 >= this.maxEntries) {
         this.sketch.ensureCapacity(this.weighted ? this.count : this.maxEntries);
@@ -238,7 +260,7 @@ export class Shard {
     return slot;
   }
 
-  private update(slot: number, value: Buffer, bytes: number, expires: number): void {
+  private update(slot: number, value: Buffer, bytes: number, expires: number, now: number): void {
     const s = this.slots;
     const oldWeight = this.weightOf(slot);
     const oldBytes = s.bytes[slot];
@@ -258,7 +280,10 @@ export class Shard {
         this.protectedWeight = this.protectedWeight - oldWeight + newWeight;
     }
     this.wheel.unschedule(slot);
-    if (expires !== 0) this.wheel.schedule(slot);
+    if (expires !== 0) {
+      this.wheel.catchUp(now);
+      this.wheel.schedule(slot);
+    }
     this.onAccess(slot);
   }
 

@@ -17,6 +17,8 @@ function bucketIndex(level: number, ticks: number): number {
 export class Wheel {
   private readonly heads = new Uint32Array(TOTAL_BUCKETS).fill(NIL);
   private readonly tails = new Uint32Array(TOTAL_BUCKETS).fill(NIL);
+  /** Entries in buckets. */
+  private len = 0;
 
   constructor(
     private readonly slots: Slots,
@@ -28,6 +30,17 @@ export class Wheel {
   clear(): void {
     this.heads.fill(NIL);
     this.tails.fill(NIL);
+    this.len = 0;
+  }
+
+  /** Whether no entry is scheduled (sweeping has nothing to do; the time is left behind). */
+  isEmpty(): boolean {
+    return this.len === 0;
+  }
+
+  /** Brings an empty wheel's time up to `now` before it takes an entry. */
+  catchUp(now: number): void {
+    if (this.len === 0 && now > this.time) this.time = now;
   }
 
   /** Puts `slot` in the bucket of its expiry time. */
@@ -49,6 +62,7 @@ export class Wheel {
     if (tail === NIL) this.heads[bucket] = slot;
     else s.wnext[tail] = slot;
     this.tails[bucket] = slot;
+    this.len++;
   }
 
   /** Takes `slot` out of its bucket, if it is in one. */
@@ -65,6 +79,7 @@ export class Wheel {
     s.wbucket[slot] = NO_BUCKET;
     s.wprev[slot] = NIL;
     s.wnext[slot] = NIL;
+    this.len--;
   }
 
   /** Advances to `now`, appending the slots of buckets that came due to `due`. */
@@ -88,6 +103,7 @@ export class Wheel {
           s.wbucket[slot] = NO_BUCKET;
           s.wprev[slot] = NIL;
           s.wnext[slot] = NIL;
+          this.len--;
           due.push(slot);
           slot = next;
         }

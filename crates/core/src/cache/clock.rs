@@ -1,6 +1,7 @@
 //! Milliseconds for TTLs: the process's monotonic clock, or a manual one that
 //! only moves through `advance` so that tests are deterministic.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -47,5 +48,30 @@ impl Clock {
                 true
             }
         }
+    }
+}
+
+/// The time of one operation: read from the clock at most once, and only if
+/// the operation needs it (a cache without TTLs never reads the clock).
+pub(crate) struct Now<'a> {
+    clock: &'a Clock,
+    value: Cell<Option<u64>>,
+}
+
+impl<'a> Now<'a> {
+    pub(crate) fn new(clock: &'a Clock) -> Self {
+        Self {
+            clock,
+            value: Cell::new(None),
+        }
+    }
+
+    pub(crate) fn get(&self) -> u64 {
+        if let Some(t) = self.value.get() {
+            return t;
+        }
+        let t = self.clock.now();
+        self.value.set(Some(t));
+        t
     }
 }

@@ -25,7 +25,7 @@ pub use shard::Ttl;
 pub use stats::CacheStats;
 
 use crate::error::{Error, Result};
-use clock::Clock;
+use clock::{Clock, Now};
 use shard::Shard;
 
 /// A sharded in-process cache of byte values under string keys.
@@ -87,9 +87,9 @@ impl Cache {
     /// Looks a key up, counting a hit or miss and updating the policy, and
     /// passes the value (if live) to `f` while the shard is locked.
     pub fn get_with<R>(&self, key: &str, f: impl FnOnce(Option<&[u8]>) -> R) -> R {
-        let now = self.now();
+        let now = Now::new(&self.clock);
         let (mut shard, hash) = self.shard_for(key);
-        match shard.get(key, hash, now) {
+        match shard.get(key, hash, &now) {
             Some(slot) => f(Some(shard.value(slot))),
             None => f(None),
         }
@@ -97,9 +97,9 @@ impl Cache {
 
     /// Like [`Cache::get_with`] but without policy or statistics effects.
     pub fn peek_with<R>(&self, key: &str, f: impl FnOnce(Option<&[u8]>) -> R) -> R {
-        let now = self.now();
+        let now = Now::new(&self.clock);
         let (mut shard, hash) = self.shard_for(key);
-        match shard.peek(key, hash, now) {
+        match shard.peek(key, hash, &now) {
             Some(slot) => f(Some(shard.value(slot))),
             None => f(None),
         }
@@ -123,9 +123,9 @@ impl Cache {
 
     /// The remaining lifetime of a key.
     pub fn ttl(&self, key: &str) -> Ttl {
-        let now = self.now();
+        let now = Now::new(&self.clock);
         let (mut shard, hash) = self.shard_for(key);
-        shard.ttl(key, hash, now)
+        shard.ttl(key, hash, &now)
     }
 
     /// Stores `value` under `key` for `ttl_ms` milliseconds (0: no expiry).
@@ -139,16 +139,16 @@ impl Cache {
                 "ttlMs must be between 0 and {MAX_TTL_MS}, got {ttl_ms}"
             )));
         }
-        let now = self.now();
+        let now = Now::new(&self.clock);
         let (mut shard, hash) = self.shard_for(key);
-        Ok(shard.set(key, hash, value, ttl_ms, now))
+        Ok(shard.set(key, hash, value, ttl_ms, &now))
     }
 
     /// Removes a key; true when a live entry was removed.
     pub fn delete(&self, key: &str) -> bool {
-        let now = self.now();
+        let now = Now::new(&self.clock);
         let (mut shard, hash) = self.shard_for(key);
-        shard.delete(key, hash, now)
+        shard.delete(key, hash, &now)
     }
 
     /// Removes every entry and frees their memory; statistics are kept.
@@ -160,9 +160,9 @@ impl Cache {
 
     /// Removes every expired entry the timer wheel has come to; returns how many.
     pub fn purge_expired(&self) -> u64 {
-        let now = self.now();
+        let now = Now::new(&self.clock);
         (0..self.shards.len())
-            .map(|i| self.lock(i).expire_due(now))
+            .map(|i| self.lock(i).expire_due(&now))
             .sum()
     }
 

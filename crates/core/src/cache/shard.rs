@@ -4,10 +4,11 @@
 
 use hashbrown::HashTable;
 
+use super::clock::Now;
 use super::config::{Policy, ShardBudget, ENTRY_OVERHEAD_BYTES, MAX_TTL_MS};
 use super::rng::XorShift32;
 use super::sketch::{Sketch, ADMIT_HASHDOS_THRESHOLD};
-use super::slab::{List, Region, Slab, NIL};
+use super::slab::{Links, List, Region, Slab, NIL};
 use super::stats::CacheStats;
 use super::wheel::Wheel;
 
@@ -135,12 +136,17 @@ impl Shard {
     }
 
     pub(crate) fn value(&self, slot: u32) -> &[u8] {
-        &self.slab.get(slot).value
+        &self.slab.value(slot)
+    }
+
+    /// Accounted bytes of an entry: key + value + the fixed overhead.
+    fn bytes_of(&self, slot: u32) -> u64 {
+        self.slab.data_len(slot) + ENTRY_OVERHEAD_BYTES
     }
 
     fn weight_of(&self, slot: u32) -> u64 {
         if self.weighted {
-            self.slab.get(slot).bytes
+            self.bytes_of(slot)
         } else {
             1
         }
@@ -158,20 +164,22 @@ impl Shard {
         self.total_weight() > self.max_weight || self.count > self.max_entries
     }
 
-    fn is_expired(&self, slot: u32, now: u64) -> bool {
-        let expires = self.slab.get(slot).expires;
-        expires != 0 && expires <= now
+    fn is_expired(&self, slot: u32, now: &Now) -> bool {
+        let expires = self.slab.meta(slot).expires;
+        expires != 0 && expires <= now.get()
     }
 
     fn find(&self, key: &str, hash: u32) -> Option<u32> {
         let slab = &self.slab;
         self.table
-            .find(table_hash(hash), |&slot| &*slab.get(slot).key == key)
+            .find(table_hash(hash), |&slot| {
+                slab.key_bytes(slot) == key.as_bytes()
+            })
             .copied()
     }
 
     /// Finds a live entry, removing it (as expired) when its time has passed.
-    fn find_live(&mut self, key: &str, hash: u32, now: u64) -> Option<u32> {
+    fn find_live(&mut self, key: &str, hash: u32, now: &Now) -> Option<u32> {
         let slot = self.find(key, hash)?;
         if self.is_expired(slot, now) {
             self.remove(slot, Removal::Expired);
@@ -183,7 +191,7 @@ impl Shard {
     // ----- reads -----
 
     /// A read that counts as a hit or miss and updates recency and frequency.
-    pub(crate) fn get(&mut self, key: &str, hash: u32, now: u64) -> Option<u32> {
+    pub(crate) fn get(&mut self, key: &str, hash: u32, now: &Now) -> Option<u32> {
         match self.find_live(key, hash, now) {
             Some(slot) => {
                 self.stats.hits += 1;
@@ -201,16 +209,16 @@ impl Shard {
     }
 
     /// A read with no effect on policy or hit/miss counters.
-    pub(crate) fn peek(&mut self, key: &str, hash: u32, now: u64) -> Option<u32> {
+    pub(crate) fn peek(&mut self, key: &str, hash: u32, now: &Now) -> Option<u32> {
         self.find_live(key, hash, now)
     }
 
-    pub(crate) fn ttl(&mut self, key: &str, hash: u32, now: u64) -> Ttl {
+    pub(crate) fn ttl(&mut self, key: &str, hash: u32, now: &Now) -> Ttl {
         match self.find_live(key, hash, now) {
             None => Ttl::Absent,
-            Some(slot) => match self.slab.get(slot).expires {
+            Some(slot) => match self.slab.meta(slot).expires {
                 0 => Ttl::Never,
-                expires => Ttl::Remaining(expires - now),
+                expires => Ttl::Remaining(expires - now.get()),
             },
         }
     }
@@ -221,11 +229,11 @@ impl Shard {
         for list in [self.window, self.probation, self.protected] {
             let mut slot = list.tail;
             while slot != NIL {
-                let e = self.slab.get(slot);
-                if !(e.expires != 0 && e.expires <= now) {
-                    out.push(e.key.to_string());
+                let expires = self.slab.meta(slot).expires;
+                if !(expires != 0 && expires <= now) {
+                    out.push(self.slab.key(slot).to_string());
                 }
-                slot = e.prev;
+                slot = self.slab.prev(slot);
             }
         }
     }
@@ -233,7 +241,7 @@ impl Shard {
     // ----- writes -----
 
     /// Stores a value; returns whether the entry is in the shard afterwards.
-    pub(crate) fn set(&mut self, key: &str, hash: u32, value: &[u8], ttl: u64, now: u64) -> bool {
+    pub(crate) fn set(&mut self, key: &str, hash: u32, value: &[u8], ttl: u64, now: &Now) -> bool {
         self.expire_due(now);
         let bytes = key.len() as u64 + value.len() as u64 + ENTRY_OVERHEAD_BYTES;
         let existing = self.find(key, hash);
@@ -248,7 +256,7 @@ impl Shard {
         let expires = if ttl == 0 {
             0
         } else {
-            now.saturating_add(ttl).min(MAX_TTL_MS)
+            now.get().saturating_add(ttl).min(MAX_TTL_MS)
         };
         let existing = match existing {
             Some(slot) if self.is_expired(slot, now) => {
@@ -259,10 +267,10 @@ impl Shard {
         };
         let slot = match existing {
             Some(slot) => {
-                self.update(slot, value, bytes, expires);
+                self.update(slot, value, bytes, expires, now);
                 slot
             }
-            None => self.insert(key, hash, value, bytes, expires),
+            None => self.insert(key, hash, value, bytes, expires, now),
         };
         let kept = self.evict(slot);
         self.climb();
@@ -275,7 +283,7 @@ impl Shard {
     }
 
     /// Removes a key; true when a live entry was removed.
-    pub(crate) fn delete(&mut self, key: &str, hash: u32, now: u64) -> bool {
+    pub(crate) fn delete(&mut self, key: &str, hash: u32, now: &Now) -> bool {
         self.expire_due(now);
         match self.find_live(key, hash, now) {
             Some(slot) => {
@@ -305,12 +313,14 @@ impl Shard {
     }
 
     /// Sweeps the timer wheel up to `now`; returns how many entries expired.
-    pub(crate) fn expire_due(&mut self, now: u64) -> u64 {
-        if now <= self.wheel.time() {
+    /// An empty wheel has nothing to sweep, so the clock is not even read.
+    pub(crate) fn expire_due(&mut self, now: &Now) -> u64 {
+        if self.wheel.is_empty() || now.get() <= self.wheel.time() {
             return 0;
         }
+        let now_ms = now.get();
         let mut due = std::mem::take(&mut self.due);
-        self.wheel.advance(&mut self.slab, now, &mut due);
+        self.wheel.advance(&mut self.slab, now_ms, &mut due);
         let mut expired = 0;
         for &slot in &due {
             if self.is_expired(slot, now) {
@@ -325,22 +335,25 @@ impl Shard {
         expired
     }
 
-    fn insert(&mut self, key: &str, hash: u32, value: &[u8], bytes: u64, expires: u64) -> u32 {
-        let mut entry = Slab::blank();
-        entry.key = Box::from(key);
-        entry.value = Box::from(value);
-        entry.expires = expires;
-        entry.bytes = bytes;
-        entry.hash = hash;
-        let slot = self.slab.insert(entry);
+    fn insert(
+        &mut self,
+        key: &str,
+        hash: u32,
+        value: &[u8],
+        bytes: u64,
+        expires: u64,
+        now: &Now,
+    ) -> u32 {
+        let slot = self.slab.insert(key, value, hash, expires);
         let slab = &self.slab;
         self.table
-            .insert_unique(table_hash(hash), slot, |&s| table_hash(slab.get(s).hash));
-        self.slab.push_tail(&mut self.window, slot);
+            .insert_unique(table_hash(hash), slot, |&s| table_hash(slab.meta(s).hash));
+        self.slab.push_tail(Links::Policy, &mut self.window, slot);
         self.count += 1;
         self.bytes += bytes;
         self.window_weight += self.weight_of(slot);
         if expires != 0 {
+            self.wheel.catch_up(now.get());
             self.wheel.schedule(&mut self.slab, slot);
         }
         if self.policy == Policy::TinyLfu {
@@ -360,18 +373,14 @@ impl Shard {
         slot
     }
 
-    fn update(&mut self, slot: u32, value: &[u8], bytes: u64, expires: u64) {
+    fn update(&mut self, slot: u32, value: &[u8], bytes: u64, expires: u64, now: &Now) {
         let old_weight = self.weight_of(slot);
-        let old_bytes = self.slab.get(slot).bytes;
-        {
-            let e = self.slab.get_mut(slot);
-            e.value = Box::from(value);
-            e.bytes = bytes;
-            e.expires = expires;
-        }
+        let old_bytes = self.bytes_of(slot);
+        self.slab.set_value(slot, value);
+        self.slab.meta_mut(slot).expires = expires;
         self.bytes = self.bytes - old_bytes + bytes;
         let new_weight = self.weight_of(slot);
-        let region = self.slab.get(slot).region;
+        let region = self.slab.meta(slot).region;
         let region_weight = match region {
             Region::Window => &mut self.window_weight,
             Region::Probation => &mut self.probation_weight,
@@ -380,6 +389,7 @@ impl Shard {
         *region_weight = *region_weight - old_weight + new_weight;
         self.wheel.unschedule(&mut self.slab, slot);
         if expires != 0 {
+            self.wheel.catch_up(now.get());
             self.wheel.schedule(&mut self.slab, slot);
         }
         self.on_access(slot);
@@ -387,21 +397,22 @@ impl Shard {
 
     fn remove(&mut self, slot: u32, cause: Removal) {
         let weight = self.weight_of(slot);
-        let (region, hash, bytes) = {
-            let e = self.slab.get(slot);
-            (e.region, e.hash, e.bytes)
+        let bytes = self.bytes_of(slot);
+        let (region, hash) = {
+            let m = self.slab.meta(slot);
+            (m.region, m.hash)
         };
         match region {
             Region::Window => {
-                self.slab.unlink(&mut self.window, slot);
+                self.slab.unlink(Links::Policy, &mut self.window, slot);
                 self.window_weight -= weight;
             }
             Region::Probation => {
-                self.slab.unlink(&mut self.probation, slot);
+                self.slab.unlink(Links::Policy, &mut self.probation, slot);
                 self.probation_weight -= weight;
             }
             Region::Protected => {
-                self.slab.unlink(&mut self.protected, slot);
+                self.slab.unlink(Links::Policy, &mut self.protected, slot);
                 self.protected_weight -= weight;
             }
         }
@@ -424,14 +435,19 @@ impl Shard {
     /// Recency and frequency effects of a hit or an update.
     fn on_access(&mut self, slot: u32) {
         if self.policy == Policy::Lru {
-            self.slab.move_to_tail(&mut self.window, slot);
+            self.slab
+                .move_to_tail(Links::Policy, &mut self.window, slot);
             return;
         }
-        self.sketch.increment(self.slab.get(slot).hash);
-        match self.slab.get(slot).region {
-            Region::Window => self.slab.move_to_tail(&mut self.window, slot),
+        self.sketch.increment(self.slab.meta(slot).hash);
+        match self.slab.meta(slot).region {
+            Region::Window => self
+                .slab
+                .move_to_tail(Links::Policy, &mut self.window, slot),
             Region::Probation => self.promote(slot),
-            Region::Protected => self.slab.move_to_tail(&mut self.protected, slot),
+            Region::Protected => self
+                .slab
+                .move_to_tail(Links::Policy, &mut self.protected, slot),
         }
     }
 
@@ -440,13 +456,15 @@ impl Shard {
     fn promote(&mut self, slot: u32) {
         let weight = self.weight_of(slot);
         if weight > self.protected_max {
-            self.slab.move_to_tail(&mut self.probation, slot);
+            self.slab
+                .move_to_tail(Links::Policy, &mut self.probation, slot);
             return;
         }
-        self.slab.unlink(&mut self.probation, slot);
+        self.slab.unlink(Links::Policy, &mut self.probation, slot);
         self.probation_weight -= weight;
-        self.slab.push_tail(&mut self.protected, slot);
-        self.slab.get_mut(slot).region = Region::Protected;
+        self.slab
+            .push_tail(Links::Policy, &mut self.protected, slot);
+        self.slab.meta_mut(slot).region = Region::Protected;
         self.protected_weight += weight;
         self.demote_protected();
     }
@@ -460,10 +478,11 @@ impl Shard {
                 break;
             }
             let weight = self.weight_of(slot);
-            self.slab.unlink(&mut self.protected, slot);
+            self.slab.unlink(Links::Policy, &mut self.protected, slot);
             self.protected_weight -= weight;
-            self.slab.push_tail(&mut self.probation, slot);
-            self.slab.get_mut(slot).region = Region::Probation;
+            self.slab
+                .push_tail(Links::Policy, &mut self.probation, slot);
+            self.slab.meta_mut(slot).region = Region::Probation;
             self.probation_weight += weight;
         }
     }
@@ -507,10 +526,11 @@ impl Shard {
                 break;
             }
             let weight = self.weight_of(slot);
-            self.slab.unlink(&mut self.window, slot);
+            self.slab.unlink(Links::Policy, &mut self.window, slot);
             self.window_weight -= weight;
-            self.slab.push_tail(&mut self.probation, slot);
-            self.slab.get_mut(slot).region = Region::Probation;
+            self.slab
+                .push_tail(Links::Policy, &mut self.probation, slot);
+            self.slab.meta_mut(slot).region = Region::Probation;
             self.probation_weight += weight;
             candidates += 1;
         }
@@ -543,20 +563,20 @@ impl Shard {
                 }
             }
             if victim == NIL {
-                let previous = self.slab.get(candidate).prev;
+                let previous = self.slab.prev(candidate);
                 self.evict_entry(candidate, protect, kept);
                 candidate = previous;
                 candidates -= 1;
                 continue;
             }
             if candidate == NIL {
-                let next = self.slab.get(victim).next;
+                let next = self.slab.next(victim);
                 self.evict_entry(victim, protect, kept);
                 victim = next;
                 continue;
             }
             if candidate == victim {
-                let next = self.slab.get(victim).next;
+                let next = self.slab.next(victim);
                 self.evict_entry(victim, protect, kept);
                 victim = next;
                 candidate = NIL;
@@ -564,15 +584,15 @@ impl Shard {
                 continue;
             }
             candidates -= 1;
-            let candidate_hash = self.slab.get(candidate).hash;
-            let victim_hash = self.slab.get(victim).hash;
+            let candidate_hash = self.slab.meta(candidate).hash;
+            let victim_hash = self.slab.meta(victim).hash;
             if self.admit(candidate_hash, victim_hash) {
-                let next = self.slab.get(victim).next;
+                let next = self.slab.next(victim);
                 self.evict_entry(victim, protect, kept);
                 victim = next;
-                candidate = self.slab.get(candidate).prev;
+                candidate = self.slab.prev(candidate);
             } else {
-                let previous = self.slab.get(candidate).prev;
+                let previous = self.slab.prev(candidate);
                 self.evict_entry(candidate, protect, kept);
                 candidate = previous;
             }
@@ -653,14 +673,14 @@ impl Shard {
             }
             quota -= weight;
             if from_probation {
-                self.slab.unlink(&mut self.probation, slot);
+                self.slab.unlink(Links::Policy, &mut self.probation, slot);
                 self.probation_weight -= weight;
             } else {
-                self.slab.unlink(&mut self.protected, slot);
+                self.slab.unlink(Links::Policy, &mut self.protected, slot);
                 self.protected_weight -= weight;
             }
-            self.slab.push_tail(&mut self.window, slot);
-            self.slab.get_mut(slot).region = Region::Window;
+            self.slab.push_tail(Links::Policy, &mut self.window, slot);
+            self.slab.meta_mut(slot).region = Region::Window;
             self.window_weight += weight;
         }
         self.protected_max += quota;
@@ -684,10 +704,11 @@ impl Shard {
                 break;
             }
             quota -= weight;
-            self.slab.unlink(&mut self.window, slot);
+            self.slab.unlink(Links::Policy, &mut self.window, slot);
             self.window_weight -= weight;
-            self.slab.push_tail(&mut self.probation, slot);
-            self.slab.get_mut(slot).region = Region::Probation;
+            self.slab
+                .push_tail(Links::Policy, &mut self.probation, slot);
+            self.slab.meta_mut(slot).region = Region::Probation;
             self.probation_weight += weight;
         }
         self.protected_max -= quota;
@@ -725,15 +746,15 @@ impl Shard {
             let mut slot = list.head;
             let mut prev = NIL;
             while slot != NIL {
-                let e = self.slab.get(slot);
-                assert_eq!(e.region, region);
-                assert_eq!(e.prev, prev);
-                assert_eq!(self.find(&e.key, e.hash), Some(slot));
+                let m = *self.slab.meta(slot);
+                assert_eq!(m.region, region);
+                assert_eq!(self.slab.prev(slot), prev);
+                assert_eq!(self.find(self.slab.key(slot), m.hash), Some(slot));
                 sum += self.weight_of(slot);
-                bytes += e.bytes;
+                bytes += self.bytes_of(slot);
                 count += 1;
                 prev = slot;
-                slot = e.next;
+                slot = self.slab.next(slot);
             }
             assert_eq!(list.tail, prev);
             assert_eq!(sum, weight, "{region:?} weight");

@@ -3,7 +3,7 @@
 //! timer per entry. Spans are powers of two of milliseconds, so the JS twin
 //! computes the same buckets with exact float arithmetic up to 2^53 ms.
 
-use super::slab::{Slab, NIL, NO_BUCKET};
+use super::slab::{Link, Links, List, Slab, NIL, NO_BUCKET};
 
 /// log2 of the bucket span of each level, in milliseconds (1.02 s, 65.5 s,
 /// 69.9 min, 3.1 days, 199 days).
@@ -19,30 +19,45 @@ fn bucket_index(level: usize, ticks: u64) -> usize {
 /// The timer wheel of one shard: bucket lists threaded through the slab.
 #[derive(Debug)]
 pub(crate) struct Wheel {
-    heads: [u32; TOTAL_BUCKETS],
-    tails: [u32; TOTAL_BUCKETS],
+    buckets: [List; TOTAL_BUCKETS],
     /// The time the wheel was last advanced to.
     time: u64,
+    /// Entries in buckets.
+    len: usize,
 }
 
 impl Wheel {
     pub(crate) fn new(time: u64) -> Self {
         Self {
-            heads: [NIL; TOTAL_BUCKETS],
-            tails: [NIL; TOTAL_BUCKETS],
+            buckets: [List::default(); TOTAL_BUCKETS],
             time,
+            len: 0,
         }
     }
 
     /// Empties every bucket (the slab is being cleared at the same time).
     pub(crate) fn clear(&mut self) {
-        self.heads = [NIL; TOTAL_BUCKETS];
-        self.tails = [NIL; TOTAL_BUCKETS];
+        self.buckets = [List::default(); TOTAL_BUCKETS];
+        self.len = 0;
+    }
+
+    /// Whether no entry is scheduled (then sweeping has nothing to do and
+    /// the wheel's time is left behind).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Brings an empty wheel's time up to `now` before it takes an entry, as
+    /// if it had been advanced all along (it had nothing to sweep).
+    pub(crate) fn catch_up(&mut self, now: u64) {
+        if self.len == 0 && now > self.time {
+            self.time = now;
+        }
     }
 
     /// Puts `slot` in the bucket of its expiry time relative to the wheel's time.
     pub(crate) fn schedule(&mut self, slab: &mut Slab, slot: u32) {
-        let expires = slab.get(slot).expires;
+        let expires = slab.meta(slot).expires;
         let duration = expires.saturating_sub(self.time);
         let mut bucket = TOTAL_BUCKETS - 1;
         for level in 0..4 {
@@ -51,45 +66,20 @@ impl Wheel {
                 break;
             }
         }
-        let tail = self.tails[bucket];
-        {
-            let e = slab.get_mut(slot);
-            e.wbucket = bucket as u16;
-            e.wprev = tail;
-            e.wnext = NIL;
-        }
-        if tail == NIL {
-            self.heads[bucket] = slot;
-        } else {
-            slab.get_mut(tail).wnext = slot;
-        }
-        self.tails[bucket] = slot;
+        slab.meta_mut(slot).wbucket = bucket as u16;
+        slab.push_tail(Links::Wheel, &mut self.buckets[bucket], slot);
+        self.len += 1;
     }
 
     /// Takes `slot` out of its bucket, if it is in one.
     pub(crate) fn unschedule(&mut self, slab: &mut Slab, slot: u32) {
-        let (bucket, prev, next) = {
-            let e = slab.get(slot);
-            (e.wbucket, e.wprev, e.wnext)
-        };
+        let bucket = slab.meta(slot).wbucket;
         if bucket == NO_BUCKET {
             return;
         }
-        let bucket = bucket as usize;
-        if prev == NIL {
-            self.heads[bucket] = next;
-        } else {
-            slab.get_mut(prev).wnext = next;
-        }
-        if next == NIL {
-            self.tails[bucket] = prev;
-        } else {
-            slab.get_mut(next).wprev = prev;
-        }
-        let e = slab.get_mut(slot);
-        e.wbucket = NO_BUCKET;
-        e.wprev = NIL;
-        e.wnext = NIL;
+        slab.unlink(Links::Wheel, &mut self.buckets[bucket as usize], slot);
+        slab.meta_mut(slot).wbucket = NO_BUCKET;
+        self.len -= 1;
     }
 
     /// Advances the wheel to `now` and returns, in sweep order, the slots whose
@@ -111,15 +101,11 @@ impl Wheel {
             let steps = (delta + 1).min(BUCKETS[level] as u64);
             for step in 0..steps {
                 let bucket = bucket_index(level, previous_ticks + step);
-                let mut slot = self.heads[bucket];
-                self.heads[bucket] = NIL;
-                self.tails[bucket] = NIL;
+                let mut slot = std::mem::take(&mut self.buckets[bucket]).head;
                 while slot != NIL {
-                    let e = slab.get_mut(slot);
-                    let next = e.wnext;
-                    e.wbucket = NO_BUCKET;
-                    e.wprev = NIL;
-                    e.wnext = NIL;
+                    let Link { next, .. } = slab.link(Links::Wheel, slot);
+                    slab.meta_mut(slot).wbucket = NO_BUCKET;
+                    self.len -= 1;
                     due.push(slot);
                     slot = next;
                 }
@@ -138,9 +124,7 @@ mod tests {
     use super::*;
 
     fn entry(slab: &mut Slab, expires: u64) -> u32 {
-        let mut e = Slab::blank();
-        e.expires = expires;
-        slab.insert(e)
+        slab.insert("k", b"", 0, expires)
     }
 
     fn sweep(wheel: &mut Wheel, slab: &mut Slab, now: u64) -> Vec<u32> {
@@ -148,7 +132,7 @@ mod tests {
         wheel.advance(slab, now, &mut due);
         let mut expired = vec![];
         for slot in due {
-            if slab.get(slot).expires <= now {
+            if slab.meta(slot).expires <= now {
                 expired.push(slot);
             } else {
                 wheel.schedule(slab, slot);
