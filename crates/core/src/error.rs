@@ -8,6 +8,8 @@ use std::fmt;
 pub enum ErrorKind {
     /// An argument is outside what the operation accepts.
     InvalidArgument,
+    /// A compression dictionary could not be built or used.
+    Dictionary,
 }
 
 /// An error from the core: a kind for programs and a message for people.

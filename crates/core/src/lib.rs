@@ -1,6 +1,7 @@
 //! Pure-Rust core of tiercache. No N-API here: every decision lives in this
 //! crate and is tested with `cargo test`; `crates/node` only converts.
 
+pub mod dict;
 pub mod error;
 
 pub use error::{Error, ErrorKind, Result};

@@ -19,6 +19,7 @@ pub type NodeResult<T> = napi::Result<T, Code>;
 pub fn map_error(error: Error) -> napi::Error<Code> {
     let code = match error.kind {
         ErrorKind::InvalidArgument => "ERR_INVALID_ARG_VALUE",
+        ErrorKind::Dictionary => "ERR_CODEC_DICTIONARY",
     };
     napi::Error::new(Code(code), error.message)
 }

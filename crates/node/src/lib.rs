@@ -5,6 +5,8 @@
 #[allow(dead_code)] // used by the component bindings as they land
 mod error;
 
+pub mod codec;
+
 use napi_derive::napi;
 
 /// Version of the native core, for diagnostics.
