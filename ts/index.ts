@@ -9,3 +9,5 @@ export { ErrorCode, TierCacheError } from './common/errors.js';
 export type { ErrorCodeValue } from './common/errors.js';
 export { implementation } from './native/index.js';
 export type { Implementation } from './native/index.js';
+export * from './codec/index.js';
+export * from './metrics/index.js';
