@@ -61,6 +61,17 @@ test('dictionaries work on workers too', async (t) => {
   t.true((await codec.decodeAsync(encoded)).equals(value));
 });
 
+test('workers decode with the dictionary as it was when the codec was created', async (t) => {
+  const dictionary = Buffer.from(fixtureDictionary());
+  const codec = new Codec({ metrics: false, dictionary, offload: { minBytes: 0, threads: 1 } });
+  t.teardown(() => codec.close());
+  const value = jsonValues(1, 4096, 32)[0];
+  const encoded = codec.encode(value);
+  dictionary.fill(0, 64); // before the first offload starts a worker
+  t.true((await codec.decodeAsync(encoded)).equals(value));
+  t.is(codec.stats().offloaded, 1);
+});
+
 test('worker errors keep their stable codes', async (t) => {
   const codec = new Codec({ metrics: false, offload: { minBytes: 0, threads: 1 } });
   t.teardown(() => codec.close());

@@ -19,6 +19,9 @@ import { collectCodec, CodecRecorder, type CodecStats } from './recorder.js';
 /** Worker module next to this file: worker.ts under tsx, worker.js in dist/. */
 const WORKER_FILE = path.join(__dirname, `worker${path.extname(__filename)}`);
 const DEFAULT_CLOSE_TIMEOUT_MS = 30_000;
+/** Transfer buffers are recycled up to this size each (larger inputs get a fresh one). */
+const MAX_SPARE_BYTES = 16 * 1024 * 1024;
+const MIN_SPARE_BYTES = 64 * 1024;
 
 function toBytes(value: unknown, name: string): Uint8Array {
   if (value instanceof Uint8Array) return value;
@@ -56,6 +59,8 @@ export class Codec {
   private readonly pool: OffloadPool | null;
   private readonly header: Header = { algorithm: 0, dictionaryId: 0, payloadOffset: 0 };
   private closePromise: Promise<void> | null = null;
+  /** Input buffers handed back by workers, reused for the next offloaded copies (warm pages, no faults). */
+  private readonly spares: ArrayBuffer[] = [];
 
   constructor(options?: CodecOptions) {
     const resolved = resolveCodecOptions(options);
@@ -147,15 +152,39 @@ export class Codec {
 
   private async offload(op: number, bytes: Uint8Array): Promise<Extract<WorkerResult, { ok: true }>> {
     // A private copy whose buffer is transferred: the caller's bytes stay untouched and usable.
-    const copy = new Uint8Array(bytes);
+    const copy = new Uint8Array(this.transferBuffer(bytes.length), 0, bytes.length);
+    copy.set(bytes);
     let result: WorkerResult;
     try {
       result = await this.pool!.run({ op, bytes: copy });
     } catch (err) {
       throw this.failed(op === Op.ENCODE ? 'encode' : 'decode', err);
     }
+    if (result.input !== null) this.recycle(result.input);
     if (!result.ok) throw this.failed(op === Op.ENCODE ? 'encode' : 'decode', rebuildError(result));
     return result;
+  }
+
+  /** A spare transfer buffer of at least `size` bytes (and at most 4x), or a new one. */
+  private transferBuffer(size: number): ArrayBuffer {
+    const spares = this.spares;
+    for (let i = 0; i < spares.length; i++) {
+      const spare = spares[i];
+      if (spare.byteLength >= size && spare.byteLength <= Math.max(size * 4, MIN_SPARE_BYTES)) {
+        spares[i] = spares[spares.length - 1];
+        spares.pop();
+        return spare;
+      }
+    }
+    if (size > MAX_SPARE_BYTES) return new ArrayBuffer(size);
+    // Power-of-two capacities so buffers fit later values of similar size.
+    return new ArrayBuffer(Math.max(MIN_SPARE_BYTES, 2 ** Math.ceil(Math.log2(Math.max(size, 1)))));
+  }
+
+  private recycle(buffer: ArrayBuffer): void {
+    if (buffer.byteLength > MAX_SPARE_BYTES || buffer.byteLength < MIN_SPARE_BYTES) return;
+    // Keep a few per thread; beyond that let the GC have them.
+    if (this.spares.length < 2 * (this.pool?.maxThreads ?? 1) + 2) this.spares.push(buffer);
   }
 
   /** Size decode will produce, from the headers (cheap), to choose inline or worker. */

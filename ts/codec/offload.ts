@@ -52,6 +52,11 @@ export class OffloadPool {
     return this.pool === null ? 0 : this.pool.threads.length;
   }
 
+  /** Configured thread limit. */
+  get maxThreads(): number {
+    return this.options.threads;
+  }
+
   /** True once close() was called. */
   get closed(): boolean {
     return this.closing !== null;

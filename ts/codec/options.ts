@@ -30,7 +30,7 @@ export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 /** Largest value the codec handles at all (a Buffer limit in practice). */
 export const MAX_VALUE_BYTES = 2 ** 31 - 1;
 /** Values at least this big are offloaded by the async methods (measured crossover, docs/codec.md). */
-export const DEFAULT_OFFLOAD_MIN_BYTES = 128 * 1024;
+export const DEFAULT_OFFLOAD_MIN_BYTES = 64 * 1024;
 /** Idle workers exit after this long. */
 export const DEFAULT_OFFLOAD_IDLE_TIMEOUT_MS = 10_000;
 /** Offloaded tasks allowed to wait for a worker before encodeAsync/decodeAsync reject. */
@@ -38,7 +38,7 @@ export const DEFAULT_OFFLOAD_MAX_QUEUE = 256;
 
 /** Worker-pool options of the async methods. */
 export interface OffloadOptions {
-  /** Values of at least this many bytes run on a worker; smaller ones run inline. Default 128 KiB. */
+  /** Values of at least this many bytes run on a worker; smaller ones run inline. Default 64 KiB. */
   minBytes?: number;
   /** Worker threads (default: available parallelism - 1, at least 1, at most 4). */
   threads?: number;
@@ -136,7 +136,9 @@ export function resolveCodecOptions(options: unknown): ResolvedCodecOptions {
     if (!(o.dictionary instanceof Uint8Array)) {
       throw new TypeError(`options.dictionary must be a Buffer or Uint8Array, got ${describe(o.dictionary)}`);
     }
-    dictionary = o.dictionary;
+    // Copied now: workers receive the settings later (on first offload), and a
+    // caller changing its buffer in between must not change what they decode.
+    dictionary = new Uint8Array(o.dictionary);
   }
   const decodeDictionaries: Uint8Array[] = [];
   if (o.decodeDictionaries !== undefined) {
@@ -147,7 +149,7 @@ export function resolveCodecOptions(options: unknown): ResolvedCodecOptions {
       if (!(d instanceof Uint8Array)) {
         throw new TypeError(`options.decodeDictionaries[${i}] must be a Buffer or Uint8Array, got ${describe(d)}`);
       }
-      decodeDictionaries.push(d);
+      decodeDictionaries.push(new Uint8Array(d));
     });
   }
   const maxDecompressedBytes = checkOptionalInteger(

@@ -7,11 +7,11 @@ import { implementation, nativeBinding, nativeLoadError } from '../native/index.
 export const MIN_DICTIONARY_BYTES = 256;
 export const MAX_DICTIONARY_BYTES = 16 * 1024 * 1024;
 /** Default dictionary budget for trainDictionary (see docs/codec.md for the measurement). */
-export const DEFAULT_DICTIONARY_BYTES = 32 * 1024;
+export const DEFAULT_DICTIONARY_BYTES = 16 * 1024;
 
 /** Options of {@link trainDictionary}. */
 export interface TrainDictionaryOptions {
-  /** Largest dictionary to produce, in bytes (256 .. 16 MiB). Default 32 KiB. */
+  /** Largest dictionary to produce, in bytes (256 .. 16 MiB). Default 16 KiB. */
   maxBytes?: number;
 }
 
