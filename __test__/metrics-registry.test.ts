@@ -178,3 +178,47 @@ test('register validates its arguments', (t) => {
   t.throws(() => registry.register({}, () => {}, { 'bad key': 1 }), { instanceOf: TypeError, message: /invalid attribute name/ });
   t.throws(() => registry.counter(CacheMetrics.sets, { a: {} as never }), { instanceOf: TypeError, message: /attributes\.a must be/ });
 });
+
+test('explicit-bucket histograms a component already keeps are exported with their own bounds', (t) => {
+  const registry = new MetricsRegistry();
+  // A pool that counts acquire waits in millisecond buckets (1, 5, 25 ms, +Inf), like ConnectionPool.
+  const pool = { boundsMs: [1, 5, 25], counts: new Float64Array([6, 3, 0, 1]), sumMs: 60, maxMs: 40 };
+  registry.register(
+    pool,
+    (p, sink) =>
+      sink.observe(PoolMetrics.waitTime, {
+        bounds: p.boundsMs.map((ms) => ms * 1e6),
+        counts: p.counts,
+        sum: p.sumMs * 1e6,
+        max: p.maxMs * 1e6,
+      }),
+    { [Attr.poolName]: 'db' },
+  );
+  const snap = registry.snapshot();
+  const h = point(snap, 'db.client.connection.wait_time', { 'db.client.connection.pool.name': 'db' }) as HistogramPointSnapshot;
+  t.deepEqual(h.bounds, [0.001, 0.005, 0.025]);
+  t.deepEqual(h.counts, [6, 3, 0, 1]);
+  t.is(h.count, 10);
+  t.is(h.sum, 0.06);
+  t.is(h.max, 0.04);
+  t.is(h.min, null);
+  t.true(h.quantiles.p50! <= 0.001);
+  t.true(h.quantiles.p999! > 0.025 && h.quantiles.p999! <= 0.04);
+  t.regex(registry.prometheus(), /db_client_connection_wait_time_seconds_bucket\{db_client_connection_pool_name="db",le="0\.005"\} 9/);
+});
+
+test('explicit-bucket series add up when their bounds match and are refused when they do not', (t) => {
+  const registry = new MetricsRegistry();
+  const report = (bounds: number[], counts: number[]) =>
+    registry.register({ bounds, counts }, (s, sink) => sink.observe(PoolMetrics.waitTime, { bounds: s.bounds, counts: s.counts, sum: 1 }));
+  report([10, 20], [1, 2, 3]);
+  report([10, 20], [4, 5, 6]);
+  let h = point(registry.snapshot(), 'db.client.connection.wait_time') as HistogramPointSnapshot;
+  t.deepEqual(h.counts, [5, 7, 9]);
+  report([10, 30], [1, 1, 1]);
+  report([10], [1, 1, 1]); // counts do not fit the bounds
+  const snap = registry.snapshot();
+  h = point(snap, 'db.client.connection.wait_time') as HistogramPointSnapshot;
+  t.deepEqual(h.counts, [5, 7, 9]);
+  t.is((point(snap, 'tiercache.metrics.collector_errors') as ValuePointSnapshot).value, 2);
+});

@@ -3,6 +3,7 @@ export { MetricsRegistry, metrics } from './registry.js';
 export type { Collector, MetricSink, Registration } from './registry.js';
 export { Counter, Gauge } from './instruments.js';
 export { Histogram } from './histogram.js';
+export type { BucketedHistogram } from './bucketed.js';
 export { defineMetric, DURATION_BUCKETS, SIZE_BUCKETS, COUNT_BUCKETS } from './definition.js';
 export type { AttributeValue, Attributes, MetricDefinition, MetricType } from './definition.js';
 export { Attr, BatchMetrics, CacheMetrics, CodecMetrics, PoolMetrics } from './conventions.js';

@@ -23,6 +23,7 @@ import {
   type Attributes,
   type MetricDefinition,
 } from './definition.js';
+import { BucketedAccumulator, isBucketed, isValidBucketed, type BucketedHistogram } from './bucketed.js';
 import { Histogram } from './histogram.js';
 import { Counter, Gauge } from './instruments.js';
 import { formatPrometheus, type PrometheusOptions } from './prometheus.js';
@@ -32,10 +33,12 @@ import type { MetricSnapshot, MetricsSnapshot, PointSnapshot } from './snapshot.
 export interface MetricSink {
   /**
    * Reports one data point: a number for counters, up-down counters and
-   * gauges, a {@link Histogram} for histograms. Points with the same metric and
-   * attributes (e.g. from two unnamed instances) are added together.
+   * gauges; for histograms a {@link Histogram}, or a {@link BucketedHistogram}
+   * the component keeps with its own bounds (exported with those bounds).
+   * Points with the same metric and attributes (e.g. from two unnamed
+   * instances) are added together.
    */
-  observe(definition: MetricDefinition, value: number | Histogram, attributes?: Attributes): void;
+  observe(definition: MetricDefinition, value: number | Histogram | BucketedHistogram, attributes?: Attributes): void;
 }
 
 /** Reads a component's state at scrape time. Must not capture `source` (it is passed in). */
@@ -227,10 +230,10 @@ class Collection {
   errors = 0;
   private readonly pending = new Map<
     string,
-    { definition: MetricDefinition; conflict: boolean; points: Map<string, { attributes: Attributes; value: number | Histogram; owned: boolean }> }
+    { definition: MetricDefinition; conflict: boolean; points: Map<string, Point> }
   >();
 
-  add(definition: MetricDefinition, value: number | Histogram, attributes: Attributes | undefined): void {
+  add(definition: MetricDefinition, value: number | Histogram | BucketedHistogram, attributes: Attributes | undefined): void {
     if (!validDefinitions.has(definition)) {
       try {
         defineMetric(definition);
@@ -251,7 +254,11 @@ class Collection {
       return;
     }
     const isHistogram = definition.type === 'histogram';
-    if (isHistogram !== value instanceof Histogram || (typeof value === 'number' && !Number.isFinite(value))) {
+    const valid =
+      typeof value === 'number'
+        ? !isHistogram && Number.isFinite(value)
+        : isHistogram && (value instanceof Histogram || (isBucketed(value) && isValidBucketed(value)));
+    if (!valid) {
       this.errors++;
       return;
     }
@@ -259,15 +266,21 @@ class Collection {
     const key = attributesKey(attrs);
     const point = metric.points.get(key);
     if (point === undefined) {
-      metric.points.set(key, { attributes: attrs, value, owned: false });
+      const stored = typeof value === 'number' || value instanceof Histogram ? value : new BucketedAccumulator(value);
+      metric.points.set(key, { attributes: attrs, value: stored, owned: !(value instanceof Histogram) });
     } else if (typeof point.value === 'number') {
       point.value += value as number;
-    } else {
+    } else if (point.value instanceof Histogram && value instanceof Histogram) {
       if (!point.owned) {
         point.value = point.value.clone();
         point.owned = true;
       }
-      point.value.merge(value as Histogram);
+      point.value.merge(value);
+    } else if (point.value instanceof BucketedAccumulator && !(value instanceof Histogram) && typeof value !== 'number') {
+      if (!point.value.add(value)) this.errors++;
+    } else {
+      // One series reported both with fine buckets and with explicit ones.
+      this.errors++;
     }
   }
 
@@ -279,6 +292,13 @@ class Collection {
     }
     return out;
   }
+}
+
+/** One series being assembled; `owned` when the value is a private copy that may be modified. */
+interface Point {
+  attributes: Attributes;
+  value: number | Histogram | BucketedAccumulator;
+  owned: boolean;
 }
 
 /**
@@ -293,7 +313,7 @@ function scaler(scale: number): (value: number) => number {
   return (v) => v * scale;
 }
 
-function snapshotMetric(definition: MetricDefinition, points: { attributes: Attributes; value: number | Histogram }[]): MetricSnapshot {
+function snapshotMetric(definition: MetricDefinition, points: Point[]): MetricSnapshot {
   points.sort((a, b) => (attributesKey(a.attributes) < attributesKey(b.attributes) ? -1 : 1));
   const out: PointSnapshot[] = [];
   for (const { attributes, value } of points) {
@@ -307,14 +327,17 @@ function snapshotMetric(definition: MetricDefinition, points: { attributes: Attr
       const v = value.quantile(q);
       quantiles[label] = Number.isNaN(v) ? null : scale(v);
     }
+    const fine = value instanceof Histogram;
+    const min = fine ? (value.count === 0 ? undefined : value.min) : value.min;
+    const max = fine ? (value.count === 0 ? undefined : value.max) : value.max;
     out.push({
       attributes: { ...attributes },
       count: value.count,
       sum: scale(value.sum),
-      min: value.count === 0 ? null : scale(value.min),
-      max: value.count === 0 ? null : scale(value.max),
-      bounds: [...histogramBounds(definition)],
-      counts: value.countsAt(bucketEdges(definition)),
+      min: value.count === 0 || min === undefined ? null : scale(min),
+      max: value.count === 0 || max === undefined ? null : scale(max),
+      bounds: fine ? [...histogramBounds(definition)] : value.bounds.map(scale),
+      counts: fine ? value.countsAt(bucketEdges(definition)) : [...value.counts],
       quantiles: quantiles as { p50: number | null; p90: number | null; p99: number | null; p999: number | null },
     });
   }
