@@ -33,3 +33,5 @@ export type {
 } from './pool/index.js';
 export { BatchProcessor } from './batch/index.js';
 export type { BatchProcessorOptions, BatchResults, BatchStats, BatchCloseOptions, BatchLoadOptions } from './batch/index.js';
+export * from './codec/index.js';
+export * from './metrics/index.js';

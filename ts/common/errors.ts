@@ -37,6 +37,18 @@ export const ErrorCode = {
   BATCH_EXECUTE_FAILED: 'ERR_BATCH_EXECUTE_FAILED',
   /** BatchProcessor: `execute` resolved to something other than an array of the batch's length or a Map. */
   BATCH_INVALID_RESULT: 'ERR_BATCH_INVALID_RESULT',
+  /** Codec: the bytes given to decode are truncated, corrupt or were not produced by a Codec. */
+  CODEC_CORRUPT: 'ERR_CODEC_CORRUPT',
+  /** Codec: a value needs a dictionary this codec does not have, or training a dictionary failed. */
+  CODEC_DICTIONARY: 'ERR_CODEC_DICTIONARY',
+  /** Codec: a value declares or grows past maxDecompressedBytes, or needs a window above 8 MiB. */
+  CODEC_TOO_LARGE: 'ERR_CODEC_TOO_LARGE',
+  /** Codec: a value was written by a newer format version or algorithm this build cannot read. */
+  CODEC_UNSUPPORTED: 'ERR_CODEC_UNSUPPORTED',
+  /** Codec: the offload queue is full (options.offload.maxQueue). */
+  CODEC_QUEUE_FULL: 'ERR_CODEC_QUEUE_FULL',
+  /** Codec: the worker running an offloaded task died; only that task failed. */
+  CODEC_WORKER: 'ERR_CODEC_WORKER',
 } as const;
 
 /** Any of the stable error codes tiercache components use. */

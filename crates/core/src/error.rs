@@ -10,6 +10,8 @@ pub enum ErrorKind {
     InvalidArgument,
     /// An operation was called in a state that does not allow it (a caller bug).
     InvalidState,
+    /// A compression dictionary could not be built or used.
+    Dictionary,
 }
 
 /// An error from the core: a kind for programs and a message for people.

@@ -20,6 +20,7 @@ pub fn map_error(error: Error) -> napi::Error<Code> {
     let code = match error.kind {
         ErrorKind::InvalidArgument => "ERR_INVALID_ARG_VALUE",
         ErrorKind::InvalidState => "ERR_INVALID_STATE",
+        ErrorKind::Dictionary => "ERR_CODEC_DICTIONARY",
     };
     napi::Error::new(Code(code), error.message)
 }

@@ -8,6 +8,7 @@
 mod alloc;
 mod batch;
 mod cache;
+mod codec;
 mod convert;
 mod error;
 mod probe;

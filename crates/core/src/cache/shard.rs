@@ -136,7 +136,7 @@ impl Shard {
     }
 
     pub(crate) fn value(&self, slot: u32) -> &[u8] {
-        &self.slab.value(slot)
+        self.slab.value(slot)
     }
 
     /// Accounted bytes of an entry: key + value + the fixed overhead.

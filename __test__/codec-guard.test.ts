@@ -1,0 +1,198 @@
+import test from 'ava';
+import * as zstd from 'zstd-napi/binding';
+import { ErrorCode, TierCacheError } from '../ts/common/errors.js';
+import { Codec } from '../ts/codec/index.js';
+import { fixtureDictionary } from './helpers/dictionary.js';
+import { jsonPayload, jsonValues, randomBytes } from './helpers/payloads.js';
+
+const noMetrics = { metrics: false } as const;
+const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+
+function isCode(code: string) {
+  return { instanceOf: TierCacheError, code } as const;
+}
+
+/** The envelope header of a zstd value without dictionary. */
+const ZSTD_HEADER = [0xf7, 0x21];
+
+/**
+ * A zstd frame whose header declares `size` bytes of content, followed by one
+ * small raw block: what an attacker (or a corrupt store) can hand to decode.
+ */
+function frameDeclaring(size: number): Buffer {
+  const fcs = Buffer.alloc(8);
+  fcs.writeBigUInt64LE(BigInt(size));
+  // Descriptor 0xE0: 8-byte content size field, single segment (no window byte).
+  const lastRawBlock = [0x19, 0x00, 0x00]; // last block, raw, 3 bytes
+  return Buffer.from([...ZSTD_HEADER, ...ZSTD_MAGIC, 0xe0, ...fcs, ...lastRawBlock, 1, 2, 3]);
+}
+
+/**
+ * A frame without a declared content size made of `blocks` RLE blocks of
+ * 128 KiB each: 4 bytes per block on the wire, `blocks` x 128 KiB decoded.
+ */
+function rleBomb(blocks: number): Buffer {
+  const header = [...ZSTD_HEADER, ...ZSTD_MAGIC, 0x00, 0x58]; // no FCS, not single segment; window 2^(10+11) = 2 MiB
+  const body = Buffer.alloc(blocks * 4);
+  for (let i = 0; i < blocks; i++) {
+    const last = i === blocks - 1 ? 1 : 0;
+    const blockHeader = last | (1 << 1) | (128 * 1024) << 3; // RLE block, size = 128 KiB
+    body[i * 4] = blockHeader & 0xff;
+    body[i * 4 + 1] = (blockHeader >>> 8) & 0xff;
+    body[i * 4 + 2] = (blockHeader >>> 16) & 0xff;
+    body[i * 4 + 3] = 0x41; // the repeated byte
+  }
+  return Buffer.concat([Buffer.from(header), body]);
+}
+
+test('a header claiming 4 GiB is rejected before anything is allocated', (t) => {
+  const codec = new Codec(noMetrics);
+  const bomb = frameDeclaring(4 * 1024 ** 3);
+  const before = process.memoryUsage();
+  const err = t.throws(() => codec.decode(bomb), isCode(ErrorCode.CODEC_TOO_LARGE));
+  t.regex(err!.message, /4294967296 bytes, more than maxDecompressedBytes/);
+  const after = process.memoryUsage();
+  // Nothing near 4 GiB (or even the 64 MiB limit) was allocated.
+  t.true(after.arrayBuffers - before.arrayBuffers < 32 * 1024 * 1024, `arrayBuffers grew by ${after.arrayBuffers - before.arrayBuffers}`);
+  t.true(after.rss - before.rss < 256 * 1024 * 1024, `rss grew by ${after.rss - before.rss}`);
+});
+
+test('a declared size just above maxDecompressedBytes is rejected, one at the limit is attempted', (t) => {
+  const codec = new Codec({ ...noMetrics, maxDecompressedBytes: 1000 });
+  t.throws(() => codec.decode(frameDeclaring(1001)), isCode(ErrorCode.CODEC_TOO_LARGE));
+  // At the limit the guard lets it through; the forged frame then fails as corrupt, not as too large.
+  t.throws(() => codec.decode(frameDeclaring(1000)), isCode(ErrorCode.CODEC_CORRUPT));
+});
+
+test('a frame without a declared size that grows past the limit is stopped while streaming', (t) => {
+  const codec = new Codec({ ...noMetrics, maxDecompressedBytes: 1024 * 1024 });
+  // 32768 blocks of 128 KiB = 4 GiB, in 128 KiB on the wire.
+  const bomb = rleBomb(32768);
+  t.true(bomb.length < 200 * 1024);
+  const before = process.memoryUsage();
+  t.throws(() => codec.decode(bomb), isCode(ErrorCode.CODEC_TOO_LARGE));
+  const after = process.memoryUsage();
+  t.true(after.arrayBuffers - before.arrayBuffers < 64 * 1024 * 1024, `arrayBuffers grew by ${after.arrayBuffers - before.arrayBuffers}`);
+});
+
+test('a frame without a declared size within the limit decodes by streaming', (t) => {
+  const codec = new Codec({ ...noMetrics, maxDecompressedBytes: 1024 * 1024 });
+  const out = codec.decode(rleBomb(4));
+  t.is(out.length, 4 * 128 * 1024);
+  t.true(out.every((b) => b === 0x41));
+  // A real streamed frame (no content size), as another zstd producer would write it.
+  const input = jsonPayload(300 * 1024, 4);
+  const cctx = new zstd.CCtx();
+  cctx.setParameter(zstd.CParameter.contentSizeFlag, 0);
+  const dst = Buffer.alloc(zstd.compressBound(input.length));
+  const [, produced] = cctx.compressStream2(dst, input, zstd.EndDirective.end);
+  const frame = dst.subarray(0, produced);
+  t.is(zstd.getFrameContentSize(frame), null);
+  t.true(codec.decode(Buffer.concat([Buffer.from(ZSTD_HEADER), frame])).equals(input));
+});
+
+test('truncated values are ERR_CODEC_CORRUPT at every cut point', (t) => {
+  const codec = new Codec(noMetrics);
+  const encoded = codec.encode(jsonPayload(8 * 1024, 6));
+  for (let cut = 0; cut < encoded.length; cut++) {
+    t.throws(() => codec.decode(encoded.subarray(0, cut)), isCode(ErrorCode.CODEC_CORRUPT), `cut at ${cut}`);
+  }
+});
+
+test('corrupted bytes are ERR_CODEC_CORRUPT, never a crash or a wrong value', (t) => {
+  const codec = new Codec(noMetrics);
+  const input = jsonPayload(8 * 1024, 6);
+  const encoded = codec.encode(input);
+  for (let i = 2; i < encoded.length; i += 7) {
+    const corrupt = Buffer.from(encoded);
+    corrupt[i] ^= 0x5a;
+    try {
+      const out = codec.decode(corrupt);
+      // With a content checksum, a decode that succeeds must be the original.
+      t.true(out.equals(input), `byte ${i} flipped gave a different value`);
+    } catch (err) {
+      t.true(err instanceof TierCacheError, `byte ${i}: ${String(err)}`);
+      t.true(
+        [ErrorCode.CODEC_CORRUPT, ErrorCode.CODEC_TOO_LARGE].includes((err as TierCacheError).code as never),
+        `byte ${i}: ${(err as TierCacheError).code}`,
+      );
+    }
+  }
+});
+
+test('foreign bytes (plain text, gzip, a bare zstd frame, random) are ERR_CODEC_CORRUPT', (t) => {
+  const codec = new Codec(noMetrics);
+  const dst = Buffer.alloc(1024);
+  const bareZstd = dst.subarray(0, zstd.compress(dst, Buffer.from('hello hello hello'), 3));
+  const foreign = [
+    Buffer.from('{"plain":"json"}'),
+    Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0]),
+    bareZstd,
+    randomBytes(100, 4),
+    Buffer.alloc(0),
+    Buffer.from([0xf7]),
+  ];
+  for (const bytes of foreign) t.throws(() => codec.decode(bytes), isCode(ErrorCode.CODEC_CORRUPT));
+  for (let seed = 1; seed < 200; seed++) {
+    const bytes = randomBytes(1 + (seed % 64), seed);
+    bytes[0] = 0xf7;
+    bytes[1] = 0x21; // claims version 1 zstd
+    const err = t.throws(() => codec.decode(bytes));
+    t.true(err instanceof TierCacheError, String(err));
+  }
+});
+
+test('a zstd payload followed by trailing bytes is ERR_CODEC_CORRUPT', (t) => {
+  const codec = new Codec(noMetrics);
+  const encoded = codec.encode(jsonPayload(4096, 1));
+  t.throws(() => codec.decode(Buffer.concat([encoded, Buffer.from([0])])), isCode(ErrorCode.CODEC_CORRUPT));
+});
+
+test('a newer format version or algorithm is ERR_CODEC_UNSUPPORTED, reserved bits are corrupt', (t) => {
+  const codec = new Codec(noMetrics);
+  t.throws(() => codec.decode(Buffer.from([0xf7, 0x40, 1, 2, 3])), isCode(ErrorCode.CODEC_UNSUPPORTED));
+  t.throws(() => codec.decode(Buffer.from([0xf7, 0x22, 1, 2, 3])), isCode(ErrorCode.CODEC_UNSUPPORTED));
+  t.throws(() => codec.decode(Buffer.from([0xf7, 0x28, 1, 2, 3])), isCode(ErrorCode.CODEC_CORRUPT));
+  t.throws(() => codec.decode(Buffer.from([0xf7, 0x24, 1, 2, 3, 4, 5])), isCode(ErrorCode.CODEC_CORRUPT));
+});
+
+test('a raw value larger than maxDecompressedBytes is rejected', (t) => {
+  const writer = new Codec({ ...noMetrics, minBytes: 1_000_000 });
+  const reader = new Codec({ ...noMetrics, maxDecompressedBytes: 1000 });
+  const encoded = writer.encode(Buffer.alloc(1001));
+  t.throws(() => reader.decode(encoded), isCode(ErrorCode.CODEC_TOO_LARGE));
+});
+
+test('decoding a dictionary value without the dictionary is ERR_CODEC_DICTIONARY naming the id', (t) => {
+  const withDict = new Codec({ ...noMetrics, dictionary: fixtureDictionary() });
+  const encoded = withDict.encode(jsonValues(1, 1024, 8)[0]);
+  const without = new Codec(noMetrics);
+  const err = t.throws(() => without.decode(encoded), isCode(ErrorCode.CODEC_DICTIONARY));
+  t.regex(err!.message, new RegExp(`dictionary ${withDict.dictionaryId}.*no dictionary`));
+});
+
+test('decoding with a different dictionary is ERR_CODEC_DICTIONARY, never garbage', (t) => {
+  const withDict = new Codec({ ...noMetrics, dictionary: fixtureDictionary() });
+  const encoded = withDict.encode(jsonValues(1, 1024, 8)[0]);
+  const other = new Codec({ ...noMetrics, dictionary: Buffer.from(jsonValues(20, 200, 99).join('')) });
+  t.not(other.dictionaryId, withDict.dictionaryId);
+  t.throws(() => other.decode(encoded), isCode(ErrorCode.CODEC_DICTIONARY));
+});
+
+test('decodeDictionaries keeps values written with a rotated-out dictionary readable', (t) => {
+  const oldDict = fixtureDictionary();
+  const newDict = Buffer.from(jsonValues(40, 512, 5).join(''));
+  const before = new Codec({ ...noMetrics, dictionary: oldDict });
+  const value = jsonValues(1, 1024, 12)[0];
+  const written = before.encode(value);
+  const after = new Codec({ ...noMetrics, dictionary: newDict, decodeDictionaries: [oldDict] });
+  t.true(after.decode(written).equals(value));
+  t.true(after.decode(after.encode(value)).equals(value));
+  t.not(after.dictionaryId, before.dictionaryId);
+});
+
+test('a buffer that is no zstd dictionary is refused at construction', (t) => {
+  const trained = Buffer.from(fixtureDictionary());
+  trained[10] ^= 0xff; // corrupt the entropy tables after the magic and id
+  t.throws(() => new Codec({ dictionary: trained, metrics: false }), isCode(ErrorCode.CODEC_DICTIONARY));
+});
