@@ -29,14 +29,23 @@ function consumer(pkg: string): string {
   return dir;
 }
 
-/** A copy of the package without the native binary, as on a platform with no prebuild. */
-function packageWithoutBinary(): string {
+/**
+ * A copy of the package without its native binary, as on a platform with no
+ * prebuild, with its runtime dependencies installed (linked), optionally
+ * leaving out some (as when a dependency's own native build failed).
+ */
+function packageWithoutBinary(missing: string[] = []): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiercache-nobinary-'));
   fs.copyFileSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
   fs.cpSync(path.join(root, 'dist'), path.join(dir, 'dist'), { recursive: true });
   const generated = path.join(dir, 'ts', 'native', 'generated');
   fs.mkdirSync(generated, { recursive: true });
   fs.copyFileSync(path.join(root, 'ts/native/generated/binding.js'), path.join(generated, 'binding.js'));
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  fs.mkdirSync(path.join(dir, 'node_modules'));
+  for (const dep of Object.keys(pkg.dependencies ?? {})) {
+    if (!missing.includes(dep)) fs.symlinkSync(path.join(root, 'node_modules', dep), path.join(dir, 'node_modules', dep), 'dir');
+  }
   return dir;
 }
 
@@ -74,6 +83,22 @@ test('with no native binary the JS twin runs silently', async (t) => {
   const { stdout, stderr } = await run(process.execPath, ['-e', probe], { cwd: dir, env: env({ TIERCACHE_IMPL: undefined }) });
   t.deepEqual(JSON.parse(stdout), { impl: 'js', value: 'v' });
   t.is(stderr, '');
+});
+
+test('without zstd-napi every other component works and a Codec fails with a typed error', async (t) => {
+  const dir = consumer(packageWithoutBinary(['zstd-napi']));
+  const { stdout } = await run(
+    process.execPath,
+    [
+      '-e',
+      `${probe}
+       try { new t.Codec(); console.log('codec created'); } catch (err) { console.log(JSON.stringify({ code: err.code })); }`,
+    ],
+    { cwd: dir, env: env({ TIERCACHE_IMPL: undefined }) },
+  );
+  const [cache, codec] = stdout.trim().split('\n');
+  t.deepEqual(JSON.parse(cache), { impl: 'js', value: 'v' });
+  t.deepEqual(JSON.parse(codec), { code: 'ERR_CODEC_UNAVAILABLE' });
 });
 
 test('forcing native where it cannot load fails with a clear, typed error', async (t) => {

@@ -5,7 +5,7 @@
  * decompression bomb guard and worker offload for large values.
  */
 import * as path from 'node:path';
-import * as zstd from 'zstd-napi/binding';
+import { zstd } from './zstd.js';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
 import { checkKnownKeys, checkOptionalInteger, checkOptionsObject, describe } from '../common/validate.js';
 import type { Registration } from '../metrics/registry.js';
@@ -192,7 +192,7 @@ export class Codec {
     try {
       const header = readHeader(bytes, this.header);
       if (header.algorithm !== ALGORITHM_ZSTD) return 0;
-      return zstd.getFrameContentSize(bytes.subarray(header.payloadOffset)) ?? bytes.length;
+      return zstd().getFrameContentSize(bytes.subarray(header.payloadOffset)) ?? bytes.length;
     } catch {
       // Let decode report the problem with its typed error, inline.
       return 0;

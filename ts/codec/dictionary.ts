@@ -3,7 +3,8 @@
  * and the prepared form decode uses. Loaded by offload workers too, so it must
  * not load the native addon (training lives in train.ts).
  */
-import * as zstd from 'zstd-napi/binding';
+import type * as Zstd from 'zstd-napi/binding';
+import { zstd } from './zstd.js';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
 import { describe } from '../common/validate.js';
 
@@ -23,7 +24,7 @@ function fnv1a32(bytes: Uint8Array): number {
  * (any bytes used as shared history). Never 0.
  */
 export function dictionaryId(dictionary: Uint8Array): number {
-  const declared = zstd.getDictIDFromDict(dictionary);
+  const declared = zstd().getDictIDFromDict(dictionary);
   if (declared !== 0) return declared;
   return fnv1a32(dictionary) || 1;
 }
@@ -32,7 +33,7 @@ export function dictionaryId(dictionary: Uint8Array): number {
 export interface PreparedDictionary {
   readonly id: number;
   readonly bytes: Uint8Array;
-  readonly ddict: zstd.DDict;
+  readonly ddict: Zstd.DDict;
 }
 
 /** Validates and prepares a dictionary given as an option. */
@@ -43,9 +44,9 @@ export function prepareDictionary(value: unknown, name: string): PreparedDiction
   if (value.length < 8) throw new RangeError(`${name} must be at least 8 bytes, got ${value.length}`);
   // Copied so later changes to the caller's buffer cannot change what decodes.
   const bytes = new Uint8Array(value);
-  let ddict: zstd.DDict;
+  let ddict: Zstd.DDict;
   try {
-    ddict = new zstd.DDict(bytes);
+    ddict = new (zstd().DDict)(bytes);
   } catch (err) {
     throw new TierCacheError(ErrorCode.CODEC_DICTIONARY, `${name} is not a usable zstd dictionary: ${(err as Error).message}`, {
       cause: err,

@@ -3,7 +3,8 @@
  * offload workers: envelope, thresholds, zstd calls and the decompression
  * bomb guard. No metrics, no validation of options (done once in options.ts).
  */
-import * as zstd from 'zstd-napi/binding';
+import type * as Zstd from 'zstd-napi/binding';
+import { zstd } from './zstd.js';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
 import { prepareDictionary, type PreparedDictionary } from './dictionary.js';
 import { ALGORITHM_RAW, ALGORITHM_ZSTD, HEADER_BYTES, HEADER_BYTES_WITH_DICTIONARY, readHeader, writeHeader, type Header } from './format.js';
@@ -39,7 +40,6 @@ export const MAX_WINDOW_LOG = 23;
 const ZSTD_MAGIC = 0xfd2fb528;
 /** Encode reuses one scratch buffer up to this size; larger values get their own. */
 const SCRATCH_LIMIT = 4 * 1024 * 1024;
-const STREAM_CHUNK = zstd.dStreamOutSize();
 
 function corrupt(message: string, cause?: unknown): TierCacheError {
   return new TierCacheError(ErrorCode.CODEC_CORRUPT, message, cause === undefined ? undefined : { cause });
@@ -72,9 +72,9 @@ function mapZstdError(err: unknown): TierCacheError {
 export class CodecEngine {
   /** Outcome of the last successful call (see {@link Outcome}). */
   outcome: number = Outcome.COMPRESSED;
-  private readonly cctx = new zstd.CCtx();
-  private readonly dctx = new zstd.DCtx();
-  private streamDctx: zstd.DCtx | null = null;
+  private readonly cctx = new (zstd().CCtx)();
+  private readonly dctx = new (zstd().DCtx)();
+  private streamDctx: Zstd.DCtx | null = null;
   private scratch: Buffer = Buffer.alloc(0);
   private readonly header: Header = { algorithm: 0, dictionaryId: 0, payloadOffset: 0 };
   private readonly encodeDictionaryId: number;
@@ -82,12 +82,12 @@ export class CodecEngine {
 
   constructor(readonly settings: EngineSettings) {
     const { cctx } = this;
-    cctx.setParameter(zstd.CParameter.compressionLevel, settings.level);
-    cctx.setParameter(zstd.CParameter.checksumFlag, settings.checksum ? 1 : 0);
-    cctx.setParameter(zstd.CParameter.contentSizeFlag, 1);
+    cctx.setParameter(zstd().CParameter.compressionLevel, settings.level);
+    cctx.setParameter(zstd().CParameter.checksumFlag, settings.checksum ? 1 : 0);
+    cctx.setParameter(zstd().CParameter.contentSizeFlag, 1);
     // The id travels in the envelope header, not twice.
-    cctx.setParameter(zstd.CParameter.dictIDFlag, 0);
-    this.dctx.setParameter(zstd.DParameter.windowLogMax, MAX_WINDOW_LOG);
+    cctx.setParameter(zstd().CParameter.dictIDFlag, 0);
+    this.dctx.setParameter(zstd().DParameter.windowLogMax, MAX_WINDOW_LOG);
     for (const bytes of settings.decodeDictionaries) {
       const prepared = prepareDictionary(bytes, 'options.decodeDictionaries[]');
       this.dictionaries.set(prepared.id, prepared);
@@ -120,7 +120,7 @@ export class CodecEngine {
       this.outcome = Outcome.RAW_SMALL;
       return raw(input);
     }
-    const bound = zstd.compressBound(n);
+    const bound = zstd().compressBound(n);
     const need = HEADER_BYTES_WITH_DICTIONARY + bound;
     let scratch = this.scratch;
     if (scratch.length < need) {
@@ -163,7 +163,7 @@ export class CodecEngine {
     if (payload.length < 4 || readU32(payload) !== ZSTD_MAGIC) throw corrupt('encoded value claims zstd but holds no zstd frame');
     let declared: number | null;
     try {
-      declared = zstd.getFrameContentSize(payload);
+      declared = zstd().getFrameContentSize(payload);
     } catch (err) {
       throw corrupt('zstd frame header is truncated or invalid', err);
     }
@@ -171,7 +171,7 @@ export class CodecEngine {
     if (declared !== null && declared > limit) throw tooLarge(declared, limit);
     let frameSize: number;
     try {
-      frameSize = zstd.findFrameCompressedSize(payload);
+      frameSize = zstd().findFrameCompressedSize(payload);
     } catch (err) {
       throw corrupt('zstd frame is truncated or corrupt', err);
     }
@@ -195,16 +195,16 @@ export class CodecEngine {
   /** Frames without a declared size: stream with a running bound, never more than `limit` + one chunk. */
   private decodeStreaming(payload: Uint8Array, dictionary: PreparedDictionary | undefined, limit: number): Buffer {
     let dctx = this.streamDctx;
-    if (dctx === null) dctx = this.streamDctx = new zstd.DCtx();
-    dctx.reset(zstd.ResetDirective.sessionAndParameters);
-    dctx.setParameter(zstd.DParameter.windowLogMax, MAX_WINDOW_LOG);
+    if (dctx === null) dctx = this.streamDctx = new (zstd().DCtx)();
+    dctx.reset(zstd().ResetDirective.sessionAndParameters);
+    dctx.setParameter(zstd().DParameter.windowLogMax, MAX_WINDOW_LOG);
     const chunks: Buffer[] = [];
     let total = 0;
     let input = payload;
     try {
       if (dictionary !== undefined) dctx.loadDictionary(dictionary.bytes);
       while (true) {
-        const chunk = Buffer.allocUnsafe(Math.min(STREAM_CHUNK, limit - total + 1));
+        const chunk = Buffer.allocUnsafe(Math.min(zstd().dStreamOutSize(), limit - total + 1));
         const [remaining, produced, consumed] = dctx.decompressStream(chunk, input);
         total += produced;
         if (total > limit) throw tooLarge(`more than ${limit}`, limit);

@@ -1,6 +1,6 @@
 /** Validation and defaults of `new Codec(options)`. */
 import * as os from 'node:os';
-import * as zstd from 'zstd-napi/binding';
+import { zstd } from './zstd.js';
 import {
   checkKnownKeys,
   checkNumber,
@@ -130,7 +130,7 @@ function resolveOffload(value: unknown): ResolvedOffload | null {
 export function resolveCodecOptions(options: unknown): ResolvedCodecOptions {
   const o = checkOptionsObject(options, 'options');
   checkKnownKeys(o, 'options', KNOWN);
-  const requestedLevel = checkOptionalInteger(o.level, 'options.level', zstd.minCLevel(), zstd.maxCLevel(), DEFAULT_LEVEL);
+  const requestedLevel = checkOptionalInteger(o.level, 'options.level', zstd().minCLevel(), zstd().maxCLevel(), DEFAULT_LEVEL);
   let dictionary: Uint8Array | null = null;
   if (o.dictionary !== undefined) {
     if (!(o.dictionary instanceof Uint8Array)) {

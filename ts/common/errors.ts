@@ -45,6 +45,8 @@ export const ErrorCode = {
   CODEC_TOO_LARGE: 'ERR_CODEC_TOO_LARGE',
   /** Codec: a value was written by a newer format version or algorithm this build cannot read. */
   CODEC_UNSUPPORTED: 'ERR_CODEC_UNSUPPORTED',
+  /** Codec: zstd-napi could not be loaded on this platform, so no Codec can be created. */
+  CODEC_UNAVAILABLE: 'ERR_CODEC_UNAVAILABLE',
   /** Codec: the offload queue is full (options.offload.maxQueue). */
   CODEC_QUEUE_FULL: 'ERR_CODEC_QUEUE_FULL',
   /** Codec: the worker running an offloaded task died; only that task failed. */
