@@ -2,15 +2,8 @@ import test from 'ava';
 import { ErrorCode } from '../ts/common/errors.js';
 import { Codec } from '../ts/codec/index.js';
 import { metrics as defaultRegistry, MetricsRegistry } from '../ts/metrics/index.js';
-import type { HistogramPointSnapshot, MetricsSnapshot, ValuePointSnapshot } from '../ts/metrics/index.js';
+import { metricValue as value } from './helpers/metrics.js';
 import { jsonPayload, randomBytes } from './helpers/payloads.js';
-
-function value(snapshot: MetricsSnapshot, name: string, attributes: Record<string, string>): number | undefined {
-  const metric = snapshot.metrics.find((m) => m.name === name);
-  const p = metric?.points.find((x) => Object.entries(attributes).every(([k, v]) => x.attributes[k] === v) && Object.keys(x.attributes).length === Object.keys(attributes).length);
-  if (p === undefined) return undefined;
-  return 'value' in p ? (p as ValuePointSnapshot).value : (p as HistogramPointSnapshot).count;
-}
 
 test('codec metrics match the operations performed', (t) => {
   const registry = new MetricsRegistry();

@@ -4,11 +4,14 @@
  * (crates/core through crates/node, values off the V8 heap) or its pure-JS
  * twin, which makes the identical decisions.
  */
+import { isMainThread } from 'node:worker_threads';
 import { describe } from '../common/validate.js';
+import type { MetricSink, Registration } from '../metrics/index.js';
 import { implementation, nativeBinding, requireNativeBinding, type Implementation } from '../native/index.js';
 import { JsCacheStore } from './js/js-cache-store.js';
 import { nativeStores } from './native-store.js';
 import { MAX_KEY_LENGTH } from './limits.js';
+import { reportCache, type CacheReading } from './metrics.js';
 import { normalizeOptions, resolveTtl, type LocalCacheOptions, type NormalizedOptions, type SetOptions } from './options.js';
 import type { CacheStore, CacheStoreClass } from './store.js';
 
@@ -65,6 +68,11 @@ function valueError(value: unknown, name: string): TypeError {
 
 let construct: (options: NormalizedOptions, store: CacheStore, sharing: Sharing) => LocalCache;
 let storeOf: (cache: LocalCache) => CacheStore;
+let readForMetrics: (cache: LocalCache) => CacheReading;
+
+function collect(cache: LocalCache, sink: MetricSink): void {
+  reportCache(readForMetrics(cache), sink);
+}
 
 /**
  * A bounded in-process cache of byte values under string keys: sharded,
@@ -84,6 +92,11 @@ export class LocalCache {
   readonly #store: CacheStore;
   readonly #ttlMs: number;
   readonly #manualClock: boolean;
+  readonly #maxEntries: number;
+  readonly #maxBytes: number;
+  /** Counter values at the last resetStats(), so metrics stay monotonic. */
+  readonly #offsets: LocalCacheStats = { hits: 0, misses: 0, sets: 0, evictions: 0, expirations: 0, rejections: 0 };
+  readonly #registration: Registration | null;
   /**
    * `false` for a private cache; `'process'` for a native shared cache (one
    * cache for every thread of the process); `'thread'` for a shared cache of
@@ -95,6 +108,24 @@ export class LocalCache {
   static {
     construct = (options, store, sharing) => new LocalCache(options, store, sharing);
     storeOf = (cache) => cache.#store;
+    readForMetrics = (cache) => {
+      const s = cache.#store.stats();
+      const o = cache.#offsets;
+      return {
+        lifetime: {
+          hits: o.hits + s.hits,
+          misses: o.misses + s.misses,
+          sets: o.sets + s.sets,
+          evictions: o.evictions + s.evictions,
+          expirations: o.expirations + s.expirations,
+          rejections: o.rejections + s.rejections,
+        },
+        size: cache.#store.size(),
+        bytes: cache.#store.bytes(),
+        maxEntries: cache.#maxEntries,
+        maxBytes: cache.#maxBytes,
+      };
+    };
   }
 
   /** Creates a private cache. Throws TypeError/RangeError naming any invalid option. */
@@ -111,7 +142,13 @@ export class LocalCache {
     this.#store = store;
     this.#ttlMs = o.ttlMs;
     this.#manualClock = o.manualClock;
+    this.#maxEntries = o.maxEntries;
+    this.#maxBytes = o.maxBytes;
     this.shared = sharing ?? false;
+    // A process-wide cache is reported by the main thread only, or every
+    // thread's registry would count it once more.
+    const report = o.registry !== null && (this.shared !== 'process' || isMainThread);
+    this.#registration = report ? (o.registry?.register(this, collect, o.attributes) ?? null) : null;
   }
 
   /**
@@ -274,9 +311,22 @@ export class LocalCache {
     return this.#store.stats();
   }
 
-  /** Zeroes the counters. */
+  /** Zeroes the counters (the `cache.*` metrics, being counters, keep counting). */
   resetStats(): void {
+    const s = this.#store.stats();
+    const o = this.#offsets;
+    o.hits += s.hits;
+    o.misses += s.misses;
+    o.sets += s.sets;
+    o.evictions += s.evictions;
+    o.expirations += s.expirations;
+    o.rejections += s.rejections;
     this.#store.resetStats();
+  }
+
+  /** Stops reporting to the metrics registry (the cache keeps working). */
+  unregisterMetrics(): void {
+    this.#registration?.unregister();
   }
 
   /**

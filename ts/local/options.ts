@@ -9,6 +9,7 @@ import {
   checkOptionalInteger,
   checkOptionsObject,
 } from '../common/validate.js';
+import { Attr, instanceAttributes, resolveMetricsOption, type Attributes, type MetricsOption, type MetricsRegistry } from '../metrics/index.js';
 import { MAX_BYTES, MAX_ENTRIES, MAX_SHARDS, MAX_TTL_MS } from './limits.js';
 
 /** Eviction policy of a LocalCache. */
@@ -36,6 +37,14 @@ export interface LocalCacheOptions {
   shards?: number;
   /** `'system'` (default) or `'manual'`: time moves only through `advance(ms)`, for tests. */
   clock?: 'system' | 'manual';
+  /**
+   * Where the cache reports `cache.*` metrics: the process-wide `metrics`
+   * registry (default, or `true`), another MetricsRegistry, or `false`. The
+   * counters are read when the registry is scraped; nothing is added to a get.
+   */
+  metrics?: MetricsOption;
+  /** The `cache.name` metric attribute; unnamed caches add up. */
+  name?: string;
 }
 
 /** Options of one `set`. */
@@ -52,9 +61,13 @@ export interface NormalizedOptions {
   policy: LocalCachePolicy;
   shards: number;
   manualClock: boolean;
+  /** Registry to report to, or null. */
+  registry: MetricsRegistry | null;
+  /** Metric attributes of this cache (its name). */
+  attributes: Attributes;
 }
 
-const KNOWN = ['maxEntries', 'maxBytes', 'ttlMs', 'policy', 'shards', 'clock'] as const;
+const KNOWN = ['maxEntries', 'maxBytes', 'ttlMs', 'policy', 'shards', 'clock', 'metrics', 'name'] as const;
 const DEFAULT_SHARED_SHARDS = 16;
 
 /** Validates options; `shared` picks the default shard count of shared caches. */
@@ -82,7 +95,9 @@ export function normalizeOptions(value: unknown, shared: boolean): NormalizedOpt
     }
   }
   const clock = options.clock === undefined ? 'system' : checkOneOf(options.clock, 'options.clock', ['system', 'manual']);
-  return { maxEntries, maxBytes, ttlMs, policy, shards, manualClock: clock === 'manual' };
+  const registry = resolveMetricsOption(options.metrics);
+  const attributes = instanceAttributes(options.name, 'options.name', Attr.cacheName);
+  return { maxEntries, maxBytes, ttlMs, policy, shards, manualClock: clock === 'manual', registry, attributes };
 }
 
 /** The TTL of one set: the cache default unless `options.ttlMs` is given. */

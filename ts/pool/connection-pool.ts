@@ -9,6 +9,8 @@
  * validator, destroyer, housekeeper (lifetime, idle, health, leaks),
  * leak-detector (acquire stacks), stats (counters).
  */
+import type { MetricSink, Registration } from '../metrics/index.js';
+import { reportPool, type PoolReading } from './metrics.js';
 import { EventEmitter } from 'node:events';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
 import { checkFunction, checkKnownKeys, checkNumber, checkOptionalSignal, checkOptionsObject } from '../common/validate.js';
@@ -47,6 +49,12 @@ function isObjectLike(value: unknown): value is object {
   return (typeof value === 'object' && value !== null) || typeof value === 'function';
 }
 
+let readForMetrics: (pool: ConnectionPool<unknown>) => PoolReading;
+
+function collect(pool: ConnectionPool<unknown>, sink: MetricSink): void {
+  reportPool(readForMetrics(pool), sink);
+}
+
 /**
  * A pool of resources of type `T` (connections, sockets, clients).
  *
@@ -67,6 +75,11 @@ export class ConnectionPool<T> extends EventEmitter<PoolEvents<T>> {
   private readonly idle = new IdleList<T>();
   private readonly waiters: WaiterQueue<T>;
   private readonly counters = new PoolCounters();
+  private readonly registration: Registration | null;
+
+  static {
+    readForMetrics = (pool) => ({ stats: pool.stats(), counters: pool.counters, min: pool.options.min, max: pool.options.max });
+  }
   private readonly creator: Creator<T>;
   private readonly destroyer: Destroyer<T>;
   private readonly housekeeper: Housekeeper<T>;
@@ -101,6 +114,7 @@ export class ConnectionPool<T> extends EventEmitter<PoolEvents<T>> {
     super();
     const o = resolvePoolOptions(options);
     this.options = o;
+    this.registration = o.registry === null ? null : o.registry.register(this as ConnectionPool<unknown>, collect, o.attributes);
     this.clock = o.clock;
     this.validator = o.validate === undefined ? undefined : new Validator(o.validate, o.validateTimeoutMs, o.clock);
     this.validateOnBorrow = o.validateOnBorrow;
@@ -306,6 +320,7 @@ export class ConnectionPool<T> extends EventEmitter<PoolEvents<T>> {
     checkKnownKeys(o, 'options', ['timeoutMs']);
     const timeoutMs = o.timeoutMs === undefined ? 30_000 : checkNumber(o.timeoutMs, 'options.timeoutMs', 0, MAX_DURATION_MS);
     this.state = DRAINING;
+    this.registration?.unregister();
     this.drainPromise = new Promise<DrainResult>((resolve) => {
       this.drainDone = resolve;
     });

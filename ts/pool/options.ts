@@ -2,6 +2,7 @@
  * Validation and defaults for the ConnectionPool options: every bad option is
  * a TypeError/RangeError naming it, before anything is created.
  */
+import { Attr, instanceAttributes, resolveMetricsOption, type Attributes, type MetricsRegistry } from '../metrics/index.js';
 import {
   checkFunction,
   checkKnownKeys,
@@ -16,6 +17,10 @@ import type { CreateContext, LeakStackMode, PoolOptions } from './types.js';
 
 /** The options with every default applied. */
 export interface ResolvedPoolOptions<T> {
+  /** Registry the pool reports to, or null. */
+  registry: MetricsRegistry | null;
+  /** Metric attributes of the pool (its name). */
+  attributes: Attributes;
   create: (context: CreateContext) => T | Promise<T>;
   destroy: (resource: T) => void | Promise<void>;
   validate: ((resource: T) => boolean | Promise<boolean>) | undefined;
@@ -63,6 +68,8 @@ const KNOWN_KEYS = [
   'createRetry',
   'clock',
   'random',
+  'metrics',
+  'name',
 ] as const;
 
 const RETRY_KEYS = ['initialDelayMs', 'maxDelayMs', 'factor', 'jitter'] as const;
@@ -146,5 +153,7 @@ export function resolvePoolOptions<T>(options: PoolOptions<T>): ResolvedPoolOpti
     createRetry: { initialDelayMs, maxDelayMs, factor, jitter },
     clock: checkClock(o.clock),
     random,
+    registry: resolveMetricsOption(o.metrics),
+    attributes: instanceAttributes(o.name, 'options.name', Attr.poolName),
   };
 }

@@ -1,3 +1,4 @@
+import type { MetricsOption } from '../metrics/index.js';
 /**
  * Public types of the ConnectionPool: options, events, stats.
  */
@@ -66,6 +67,14 @@ export interface PoolOptions<T> {
   leakDetectionMs?: number;
   /** How the acquire stack for `leak` events is captured (default 'every'). */
   leakStack?: LeakStackMode;
+  /**
+   * Where the pool reports `db.client.connection.*` metrics: the process-wide
+   * `metrics` registry (default, or `true`), another MetricsRegistry, or
+   * `false`. Read at scrape time; nothing is added to acquire/release.
+   */
+  metrics?: MetricsOption;
+  /** The `db.client.connection.pool.name` metric attribute (OpenTelemetry asks for one). */
+  name?: string;
   /** Waiting callers allowed at once; the next acquire rejects with ERR_POOL_FULL (default unlimited). */
   maxWaiters?: number;
   /** Creates in flight at once (default 2): the pool grows gradually, so a short spike is served by returning resources. */

@@ -35,6 +35,13 @@ function nextPowerOfTwo(n: number): number {
   return n <= 1 ? 1 : 2 ** (32 - Math.clz32(n - 1));
 }
 
+/** Adds one to the 4-bit counter at `shift` of `table[word]` unless it is saturated; 1 if it did. */
+function bump(table: Uint32Array, word: number, shift: number): number {
+  if (((table[word] >>> shift) & 15) === 15) return 0;
+  table[word] += 1 << shift;
+  return 1;
+}
+
 /** The frequency histogram of one shard. */
 export class Sketch {
   private table: Uint32Array = EMPTY;
@@ -42,9 +49,6 @@ export class Sketch {
   /** Requests per hill-climbing sample and per aging period (0 before initialisation). */
   sampleSize = 0;
   private size = 0;
-  // The word and shift of each of a key's four counters (reused, no allocation per call).
-  private readonly words = new Int32Array(4);
-  private readonly shifts = new Int32Array(4);
 
   /** Grows the table for `capacity` entries; a growth discards the history. */
   ensureCapacity(capacity: number): void {
@@ -65,44 +69,37 @@ export class Sketch {
     this.size = 0;
   }
 
-  private positions(hash: number): void {
-    const blockHash = spread(hash);
-    const counterHash = rehash(blockHash);
-    const block = (blockHash & this.blockMask) << 4;
-    for (let i = 0; i < 4; i++) {
-      const h = counterHash >>> (i << 3);
-      this.words[i] = block + (i << 2) + (h & 3);
-      this.shifts[i] = ((h >>> 2) & 7) << 2;
-    }
-  }
+  // The four counters of a key are, for i in 0..3 and h = counterHash >>> 8i:
+  // word block + 4i + (h & 3), nibble (h >>> 2) & 7. Written out rather than
+  // looped through scratch arrays: this runs on every hit.
 
   /** The estimated frequency of a key, 0..15. */
   frequency(hash: number): number {
-    if (this.table.length === 0) return 0;
-    this.positions(hash);
-    let min = 15;
-    for (let i = 0; i < 4; i++) {
-      const count = (this.table[this.words[i]] >>> this.shifts[i]) & 15;
-      if (count < min) min = count;
-    }
-    return min;
+    const table = this.table;
+    if (table.length === 0) return 0;
+    const blockHash = spread(hash);
+    const h = rehash(blockHash);
+    const block = (blockHash & this.blockMask) << 4;
+    const a = (table[block + (h & 3)] >>> (((h >>> 2) & 7) << 2)) & 15;
+    const b = (table[block + 4 + ((h >>> 8) & 3)] >>> (((h >>> 10) & 7) << 2)) & 15;
+    const c = (table[block + 8 + ((h >>> 16) & 3)] >>> (((h >>> 18) & 7) << 2)) & 15;
+    const d = (table[block + 12 + ((h >>> 24) & 3)] >>> (((h >>> 26) & 7) << 2)) & 15;
+    return Math.min(a, b, c, d);
   }
 
   /** Records one access; ages the table every `sampleSize` increments. */
   increment(hash: number): void {
     const table = this.table;
     if (table.length === 0) return;
-    this.positions(hash);
-    let added = false;
-    for (let i = 0; i < 4; i++) {
-      const word = this.words[i];
-      const shift = this.shifts[i];
-      if (((table[word] >>> shift) & 15) !== 15) {
-        table[word] += 1 << shift;
-        added = true;
-      }
-    }
-    if (added && ++this.size === this.sampleSize) this.reset();
+    const blockHash = spread(hash);
+    const h = rehash(blockHash);
+    const block = (blockHash & this.blockMask) << 4;
+    const added =
+      bump(table, block + (h & 3), ((h >>> 2) & 7) << 2) |
+      bump(table, block + 4 + ((h >>> 8) & 3), ((h >>> 10) & 7) << 2) |
+      bump(table, block + 8 + ((h >>> 16) & 3), ((h >>> 18) & 7) << 2) |
+      bump(table, block + 12 + ((h >>> 24) & 3), ((h >>> 26) & 7) << 2);
+    if (added !== 0 && ++this.size === this.sampleSize) this.reset();
   }
 
   private reset(): void {

@@ -1,0 +1,62 @@
+/** LocalCache reports into the metrics registry (both implementations). */
+import test from 'ava';
+import { LocalCache } from '../ts/index.js';
+import { metrics as defaultRegistry, MetricsRegistry } from '../ts/metrics/index.js';
+import { metricValue } from './helpers/metrics.js';
+
+test('cache metrics match the operations performed', (t) => {
+  const registry = new MetricsRegistry();
+  const c = new LocalCache({ maxEntries: 2, maxBytes: 10_000, clock: 'manual', metrics: registry, name: 'users' });
+  c.set('a', 'x');
+  c.set('b', 'y', { ttlMs: 5 });
+  c.get('a');
+  c.get('a');
+  c.get('nope');
+  c.set('c', 'z');
+  c.set('big', Buffer.alloc(20_000));
+  c.advance(10);
+  c.purgeExpired();
+  const snap = registry.snapshot();
+  const name = { 'cache.name': 'users' };
+  t.is(metricValue(snap, 'cache.requests', { ...name, 'cache.result': 'hit' }), 2);
+  t.is(metricValue(snap, 'cache.requests', { ...name, 'cache.result': 'miss' }), 1);
+  t.is(metricValue(snap, 'cache.sets', name), 3);
+  t.is(metricValue(snap, 'cache.rejections', name), 1);
+  t.is(
+    (metricValue(snap, 'cache.evictions', { ...name, 'cache.eviction.reason': 'size' }) ?? 0) +
+      (metricValue(snap, 'cache.evictions', { ...name, 'cache.eviction.reason': 'expired' }) ?? 0),
+    c.stats().evictions + c.stats().expirations,
+  );
+  t.is(metricValue(snap, 'cache.entries', name), c.size);
+  t.is(metricValue(snap, 'cache.memory.usage', name), c.bytes);
+  t.is(metricValue(snap, 'cache.entries.limit', name), 2);
+  t.is(metricValue(snap, 'cache.memory.limit', name), 10_000);
+});
+
+test('metrics keep counting across resetStats()', (t) => {
+  const registry = new MetricsRegistry();
+  const c = new LocalCache({ maxEntries: 10, metrics: registry });
+  c.set('a', 'x');
+  c.get('a');
+  c.resetStats();
+  c.get('a');
+  t.is(c.stats().hits, 1);
+  t.is(metricValue(registry.snapshot(), 'cache.requests', { 'cache.result': 'hit' }), 2);
+});
+
+test('caches report to the process-wide registry by default; metrics: false and unregisterMetrics() opt out', (t) => {
+  const name = `default-${process.pid}`;
+  const c = new LocalCache({ maxEntries: 10, name });
+  c.get('x');
+  t.is(metricValue(defaultRegistry.snapshot(), 'cache.requests', { 'cache.name': name, 'cache.result': 'miss' }), 1);
+  c.unregisterMetrics();
+  t.is(metricValue(defaultRegistry.snapshot(), 'cache.requests', { 'cache.name': name, 'cache.result': 'miss' }), undefined);
+  const registry = new MetricsRegistry();
+  new LocalCache({ maxEntries: 10, metrics: false, name: 'off' }).get('x');
+  t.is(metricValue(registry.snapshot(), 'cache.requests', { 'cache.name': 'off', 'cache.result': 'miss' }), undefined);
+});
+
+test('bad metrics options are rejected by name', (t) => {
+  t.throws(() => new LocalCache({ maxEntries: 1, metrics: 'yes' as unknown as boolean }), { instanceOf: TypeError, message: /^options\.metrics must be a MetricsRegistry or a boolean/ });
+  t.throws(() => new LocalCache({ maxEntries: 1, name: '' }), { instanceOf: TypeError, message: /^options\.name must be a non-empty string/ });
+});
