@@ -62,8 +62,17 @@ async function cacheAside(trace) {
   const capacity = 100_000;
   const cs = candidates(capacity);
   const mask = trace.length;
+  // Measure the steady state, not the fill: every cache first serves the
+  // first million requests of the trace.
+  const warm = 1_000_000;
+  for (const c of Object.values(cs)) {
+    for (let i = 0; i < warm; i++) {
+      const key = `key:${trace[i]}`;
+      if (c.get(key) === undefined) c.set(key, Buffer.allocUnsafe(100));
+    }
+  }
   const cases = Object.entries(cs).map(([name, c]) => {
-    let i = 0;
+    let i = warm;
     return {
       name,
       fn: () => {

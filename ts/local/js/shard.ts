@@ -320,7 +320,7 @@ export class Shard {
       s.moveToTail(this.window, slot);
       return;
     }
-    this.sketch.increment(s.hash[slot]);
+    this.sketch.incrementLater(s.hash[slot]);
     switch (s.region[slot]) {
       case Region.Window:
         s.moveToTail(this.window, slot);

@@ -7,7 +7,10 @@
 /** Counts of at least this are "hot" (the admission policy's hash-DoS guard). */
 export const ADMIT_HASHDOS_THRESHOLD = 6;
 
-const EMPTY = new Uint32Array(0);
+// Int32Array rather than Uint32Array: the same bits, but every value stays in
+// V8's int32 range, so the counter arithmetic stays on its fast integer path
+// (a Uint32Array read above 2^31 becomes a float).
+const EMPTY = new Int32Array(0);
 
 function spread(x: number): number {
   x ^= x >>> 17;
@@ -36,7 +39,7 @@ function nextPowerOfTwo(n: number): number {
 }
 
 /** Adds one to the 4-bit counter at `shift` of `table[word]` unless it is saturated; 1 if it did. */
-function bump(table: Uint32Array, word: number, shift: number): number {
+function bump(table: Int32Array, word: number, shift: number): number {
   if (((table[word] >>> shift) & 15) === 15) return 0;
   table[word] += 1 << shift;
   return 1;
@@ -44,18 +47,41 @@ function bump(table: Uint32Array, word: number, shift: number): number {
 
 /** The frequency histogram of one shard. */
 export class Sketch {
-  private table: Uint32Array = EMPTY;
+  private table: Int32Array = EMPTY;
   private blockMask = 0;
   /** Requests per hill-climbing sample and per aging period (0 before initialisation). */
   sampleSize = 0;
   private size = 0;
 
+  // Increments from hits are queued and applied 64 at a time: the same
+  // increments in the same order (so the same counts, agings and decisions
+  // as the Rust core, which applies them at once), but applied back to back
+  // the table's cache misses overlap instead of stalling each hit. Every
+  // read, resize or reset of the table applies the queue first.
+  private readonly queued = new Int32Array(64);
+  private queuedCount = 0;
+
+  /** Records one access later (at the latest before the table is next read). */
+  incrementLater(hash: number): void {
+    if (this.table.length === 0) return;
+    this.queued[this.queuedCount++] = hash;
+    if (this.queuedCount === 64) this.flush();
+  }
+
+  /** Applies the queued increments. */
+  flush(): void {
+    const n = this.queuedCount;
+    this.queuedCount = 0;
+    for (let i = 0; i < n; i++) this.apply(this.queued[i]);
+  }
+
   /** Grows the table for `capacity` entries; a growth discards the history. */
   ensureCapacity(capacity: number): void {
+    if (this.queuedCount !== 0) this.flush();
     const c = Math.min(Math.max(capacity, 1), 2 ** 30);
     const words = Math.max(nextPowerOfTwo(c) * 2, 16);
     if (words <= this.table.length) return;
-    this.table = new Uint32Array(words);
+    this.table = new Int32Array(words);
     this.blockMask = (words >>> 4) - 1;
     this.sampleSize = 10 * c;
     this.size = 0;
@@ -63,6 +89,7 @@ export class Sketch {
 
   /** Frees the table. */
   release(): void {
+    this.queuedCount = 0;
     this.table = EMPTY;
     this.blockMask = 0;
     this.sampleSize = 0;
@@ -75,6 +102,7 @@ export class Sketch {
 
   /** The estimated frequency of a key, 0..15. */
   frequency(hash: number): number {
+    if (this.queuedCount !== 0) this.flush();
     const table = this.table;
     if (table.length === 0) return 0;
     const blockHash = spread(hash);
@@ -87,8 +115,14 @@ export class Sketch {
     return Math.min(a, b, c, d);
   }
 
-  /** Records one access; ages the table every `sampleSize` increments. */
+  /** Records one access now (after any queued ones). */
   increment(hash: number): void {
+    if (this.queuedCount !== 0) this.flush();
+    this.apply(hash);
+  }
+
+  /** Adds one to a key's counters; ages the table every `sampleSize` increments. */
+  private apply(hash: number): void {
     const table = this.table;
     if (table.length === 0) return;
     const blockHash = spread(hash);

@@ -439,7 +439,7 @@ impl Shard {
                 .move_to_tail(Links::Policy, &mut self.window, slot);
             return;
         }
-        self.sketch.increment(self.slab.meta(slot).hash);
+        self.sketch.increment_later(self.slab.meta(slot).hash);
         match self.slab.meta(slot).region {
             Region::Window => self
                 .slab

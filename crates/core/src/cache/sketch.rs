@@ -4,6 +4,9 @@
 //! increment touches one cache line. The JS twin uses the same layout in a
 //! Uint32Array.
 
+/// Increments queued before being applied together.
+const QUEUE: usize = 64;
+
 /// The frequency histogram of one shard.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Sketch {
@@ -11,6 +14,12 @@ pub(crate) struct Sketch {
     block_mask: u32,
     sample_size: u64,
     size: u64,
+    // Increments from hits are queued and applied QUEUE at a time: the same
+    // increments in the same order (so the same counts, agings and
+    // decisions), but applied back to back their cache misses overlap
+    // instead of stalling each hit. Every read, resize or reset of the
+    // table, and every immediate increment, applies the queue first.
+    queued: Vec<u32>,
 }
 
 /// Counts of at least this are "hot"; see the admission policy.
@@ -39,6 +48,7 @@ impl Sketch {
 
     /// Grows the table for `capacity` entries; a growth discards the history.
     pub(crate) fn ensure_capacity(&mut self, capacity: u64) {
+        self.flush();
         let capacity = capacity.clamp(1, 1 << 30);
         let words = (capacity.next_power_of_two() * 2).max(16) as usize;
         if words <= self.table.len() {
@@ -70,8 +80,30 @@ impl Sketch {
         out
     }
 
+    /// Records one access later (at the latest before the table is next read).
+    pub(crate) fn increment_later(&mut self, hash: u32) {
+        if self.table.is_empty() {
+            return;
+        }
+        self.queued.push(hash);
+        if self.queued.len() == QUEUE {
+            self.flush();
+        }
+    }
+
+    /// Applies the queued increments, in order.
+    fn flush(&mut self) {
+        let mut queued = std::mem::take(&mut self.queued);
+        for &hash in &queued {
+            self.apply(hash);
+        }
+        queued.clear();
+        self.queued = queued;
+    }
+
     /// The estimated frequency of a key, 0..=15.
-    pub(crate) fn frequency(&self, hash: u32) -> u32 {
+    pub(crate) fn frequency(&mut self, hash: u32) -> u32 {
+        self.flush();
         if self.table.is_empty() {
             return 0;
         }
@@ -82,8 +114,14 @@ impl Sketch {
             .unwrap_or(0)
     }
 
-    /// Records one access of a key; ages the whole table every `sample_size` increments.
+    /// Records one access now (after any queued ones).
     pub(crate) fn increment(&mut self, hash: u32) {
+        self.flush();
+        self.apply(hash);
+    }
+
+    /// Adds one to a key's counters; ages the whole table every `sample_size` increments.
+    fn apply(&mut self, hash: u32) {
         if self.table.is_empty() {
             return;
         }
