@@ -58,14 +58,18 @@ fn config(
     })
 }
 
-fn ttl_ms(ttl: f64) -> Result<u64> {
+fn ttl_core(ttl: f64) -> std::result::Result<u64, Error> {
     if ttl >= 0.0 && ttl <= MAX_TTL_MS as f64 && ttl.fract() == 0.0 {
         Ok(ttl as u64)
     } else {
-        Err(map_error(Error::invalid_argument(format!(
+        Err(Error::invalid_argument(format!(
             "ttlMs must be an integer between 0 and {MAX_TTL_MS}, got {ttl}"
-        ))))
+        )))
     }
+}
+
+fn ttl_ms(ttl: f64) -> Result<u64> {
+    ttl_core(ttl).map_err(map_error)
 }
 
 /// `getInto` result: no live entry.
@@ -119,6 +123,34 @@ impl CacheHandle {
             lens: None,
             pending: VecDeque::new(),
         })
+    }
+
+    /// `cacheGetInto`: a counted read into the arena.
+    pub(crate) fn get_into(&mut self, key: &Key, pos: u32) -> i32 {
+        self.read_into(key, pos as usize, true)
+    }
+
+    /// `cacheSetFromArena`: stores the `len` bytes at `pos` in the arena.
+    pub(crate) fn set_from_arena(
+        &mut self,
+        key: &Key,
+        pos: u32,
+        len: u32,
+        ttl: f64,
+    ) -> std::result::Result<bool, Error> {
+        let (pos, len) = (pos as usize, len as usize);
+        let CacheHandle { inner, arena, .. } = self;
+        // SAFETY: the arena is only touched during calls on this thread.
+        let arena: &[u8] = arena.as_mut().map_or(&[], |a| unsafe { a.as_mut() });
+        let value = arena
+            .get(pos..pos + len)
+            .ok_or_else(|| Error::invalid_argument("value range outside the arena"))?;
+        if key.is_ill_formed() {
+            return Err(Error::invalid_argument(
+                "key must be a well-formed Unicode string (no lone surrogates)",
+            ));
+        }
+        inner.set(key.as_str(), value, ttl_core(ttl)?)
     }
 
     fn read_into(&mut self, key: &Key, pos: usize, counted: bool) -> i32 {
@@ -237,7 +269,7 @@ pub fn cache_attach(handle: &mut External<CacheHandle>, arena: Uint8Array, lens:
 /// (then `cacheTakePending` returns it).
 #[napi(ts_args_type = "handle: ExternalObject<CacheHandle>, key: string, pos: number")]
 pub fn cache_get_into(handle: &mut External<CacheHandle>, key: Key, pos: u32) -> i32 {
-    handle.read_into(&key, pos as usize, true)
+    handle.get_into(&key, pos)
 }
 
 /// Like `cacheGetInto`, without policy or statistics effects.
@@ -376,14 +408,9 @@ pub fn cache_set_from_arena(
     len: u32,
     ttl: f64,
 ) -> Result<bool> {
-    let (pos, len) = (pos as usize, len as usize);
-    let CacheHandle { inner, arena, .. } = &mut **handle;
-    // SAFETY: the arena is only touched during calls on this thread.
-    let arena: &[u8] = arena.as_mut().map_or(&[], |a| unsafe { a.as_mut() });
-    let value = arena
-        .get(pos..pos + len)
-        .ok_or_else(|| invalid("value range outside the arena"))?;
-    write(inner, &key, value, ttl)
+    handle
+        .set_from_arena(&key, pos, len, ttl)
+        .map_err(map_error)
 }
 
 /// Stores a string as UTF-8 for `ttlMs` (0: no expiry).
