@@ -13,29 +13,12 @@ import { nativeStores } from './native-store.js';
 import { MAX_KEY_LENGTH } from './limits.js';
 import { reportCache, type CacheReading } from './metrics.js';
 import { normalizeOptions, resolveTtl, type LocalCacheOptions, type NormalizedOptions, type SetOptions } from './options.js';
-import type { CacheStore, CacheStoreClass } from './store.js';
+import type { CacheStore, CacheStoreClass, LocalCacheStats } from './store.js';
+
+export type { LocalCacheStats } from './store.js';
 
 /** What a cache stores: bytes (a string is stored as its UTF-8 bytes). */
 export type CacheValue = Buffer | Uint8Array | string;
-
-/** Counters of a cache since creation or the last `resetStats()`. */
-export interface LocalCacheStats {
-  /** `get`/`getString`/`getMany` lookups that found a live entry. */
-  hits: number;
-  /** Lookups that found nothing or an expired entry. */
-  misses: number;
-  /** `set` calls that stored their entry. */
-  sets: number;
-  /** Entries removed to respect the entry or byte budget. */
-  evictions: number;
-  /** Entries removed because their TTL passed. */
-  expirations: number;
-  /**
-   * `set` calls that did not store their entry: larger than the shard's byte
-   * budget, or refused by the admission policy within the same call.
-   */
-  rejections: number;
-}
 
 /** Whether and how widely a cache is shared. */
 export type Sharing = false | 'process' | 'thread';

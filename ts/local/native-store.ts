@@ -13,7 +13,7 @@
  */
 import type { CacheHandle, ExternalObject } from '../../ts/native/generated/binding.js';
 import type { NativeBinding } from '../native/index.js';
-import type { CacheStore, CacheStoreClass, CacheStoreStats } from './store.js';
+import type { CacheStore, CacheStoreClass, LocalCacheStats } from './store.js';
 
 const ARENA_BYTES = 64 * 1024;
 /** Reads start in a fresh arena when less than this is left in the current one. */
@@ -162,7 +162,7 @@ class NativeStore implements CacheStore {
     return this.#n.cacheBytes(this.#h);
   }
 
-  stats(): CacheStoreStats {
+  stats(): LocalCacheStats {
     return this.#n.cacheStats(this.#h);
   }
 

@@ -6,13 +6,22 @@
  * validated by the facade before they get here.
  */
 
-/** Counters, as both implementations report them. */
-export interface CacheStoreStats {
+/** Counters of a cache since creation or the last `resetStats()`. */
+export interface LocalCacheStats {
+  /** `get`/`getString`/`getMany` lookups that found a live entry. */
   hits: number;
+  /** Lookups that found nothing or an expired entry. */
   misses: number;
+  /** `set` calls that stored their entry. */
   sets: number;
+  /** Entries removed to respect the entry or byte budget. */
   evictions: number;
+  /** Entries removed because their TTL passed. */
   expirations: number;
+  /**
+   * `set` calls that did not store their entry: larger than the shard's byte
+   * budget, or refused by the admission policy within the same call.
+   */
   rejections: number;
 }
 
@@ -33,7 +42,7 @@ export interface CacheStore {
   deleteMany(keys: string[]): number;
   size(): number;
   bytes(): number;
-  stats(): CacheStoreStats;
+  stats(): LocalCacheStats;
   resetStats(): void;
   keys(): string[];
   advance(ms: number): void;

@@ -20,7 +20,9 @@ fn zipf(n: usize, alpha: f64, len: usize, seed: u64) -> Vec<u64> {
         cdf.push(sum);
     }
     let mut r = Rng(seed);
-    (0..len).map(|_| cdf.partition_point(|&c| c < r.next() * sum) as u64).collect()
+    (0..len)
+        .map(|_| cdf.partition_point(|&c| c < r.next() * sum) as u64)
+        .collect()
 }
 
 fn ratio(policy: Policy, capacity: u64, trace: &[u64]) -> f64 {
@@ -60,13 +62,32 @@ fn main() {
         ("zipf 1%", zipf(1_000_000, 0.9, 2_000_000, 11), 10_000),
         ("zipf 10%", zipf(1_000_000, 0.9, 2_000_000, 12), 100_000),
         ("scan bursts", scan, 5_000),
-        ("loop 12k/10k", (0..600_000u64).map(|i| i % 12_000).collect(), 10_000),
-        ("sliding", (0..1_000_000u64).map(|i| i / 20 + (i * 7919) % 4000).collect(), 10_000),
-        ("sliding 5M", (0..5_000_000u64).map(|i| i / 20 + (i * 7919) % 4000).collect(), 10_000),
+        (
+            "loop 12k/10k",
+            (0..600_000u64).map(|i| i % 12_000).collect(),
+            10_000,
+        ),
+        (
+            "sliding",
+            (0..1_000_000u64)
+                .map(|i| i / 20 + (i * 7919) % 4000)
+                .collect(),
+            10_000,
+        ),
+        (
+            "sliding 5M",
+            (0..5_000_000u64)
+                .map(|i| i / 20 + (i * 7919) % 4000)
+                .collect(),
+            10_000,
+        ),
     ];
     for (name, trace, cap) in &workloads {
         let t = ratio(Policy::TinyLfu, *cap, trace);
         let l = ratio(Policy::Lru, *cap, trace);
-        println!("{name:14} tinylfu {t:6.2}  lru {l:6.2}  diff {:+6.2}", t - l);
+        println!(
+            "{name:14} tinylfu {t:6.2}  lru {l:6.2}  diff {:+6.2}",
+            t - l
+        );
     }
 }

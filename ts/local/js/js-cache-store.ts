@@ -5,7 +5,7 @@
  * share this memory with other threads.
  */
 import { MAX_ENTRIES } from '../limits.js';
-import type { CacheStore, CacheStoreStats } from '../store.js';
+import type { CacheStore, LocalCacheStats } from '../store.js';
 import { hashKey, shardOf, type KeyBytes } from './hash.js';
 import { type Counters, Shard } from './shard.js';
 import { Slots } from './slots.js';
@@ -201,7 +201,7 @@ export class JsCacheStore implements CacheStore {
     return n;
   }
 
-  stats(): CacheStoreStats {
+  stats(): LocalCacheStats {
     return { ...this.counters };
   }
 

@@ -5,6 +5,7 @@
  * through the cache-wide Map, which the shard keeps in step.
  */
 import { ENTRY_OVERHEAD_BYTES, MAX_TTL_MS } from '../limits.js';
+import type { LocalCacheStats } from '../store.js';
 import { ADMIT_HASHDOS_THRESHOLD, Sketch } from './sketch.js';
 import { List, NIL, Region, type Slots } from './slots.js';
 import { Wheel } from './wheel.js';
@@ -21,14 +22,7 @@ const enum Removal {
 }
 
 /** Counters shared by every shard of one cache. */
-export interface Counters {
-  hits: number;
-  misses: number;
-  sets: number;
-  evictions: number;
-  expirations: number;
-  rejections: number;
-}
+export type Counters = LocalCacheStats;
 
 /** Where a shard reads the time, only when an operation needs it. */
 export interface Clock {
@@ -45,15 +39,16 @@ export class Shard {
   private readonly window = new List();
   private readonly probation = new List();
   private readonly protected = new List();
+  /** The policy queues, indexed by Region. */
+  private readonly lists = [this.window, this.probation, this.protected];
+  /** Their weights, indexed by Region. */
+  private readonly weights = new Float64Array(3);
   private readonly weighted: boolean;
   private readonly maxWeight: number;
   private readonly maxEntries: number;
   private readonly maxEntryBytes: number;
   private windowMax = 0;
   private protectedMax = 0;
-  private windowWeight = 0;
-  private probationWeight = 0;
-  private protectedWeight = 0;
   count = 0;
   bytes = 0;
   private readonly sketch = new Sketch();
@@ -133,7 +128,7 @@ export class Shard {
   /** Appends the keys of live entries, per region, most recent first. */
   keys(now: number, out: string[]): void {
     const s = this.slots;
-    for (const list of [this.window, this.probation, this.protected]) {
+    for (const list of this.lists) {
       for (let slot = list.tail; slot !== NIL; slot = s.prev[slot]) {
         const expires = s.expires[slot];
         if (!(expires !== 0 && expires <= now)) out.push(s.keys[slot] as string);
@@ -193,13 +188,11 @@ export class Shard {
 
   /** Forgets every entry (the cache resets the slots and the Map). */
   clear(): void {
-    for (const list of [this.window, this.probation, this.protected]) {
+    for (const list of this.lists) {
       list.head = NIL;
       list.tail = NIL;
     }
-    this.windowWeight = 0;
-    this.probationWeight = 0;
-    this.protectedWeight = 0;
+    this.weights.fill(0);
     this.count = 0;
     this.bytes = 0;
     this.wheel.clear();
@@ -242,10 +235,9 @@ export class Shard {
     s.region[slot] = Region.Window;
     s.shard[slot] = this.index;
     this.keyIndex.set(key, slot);
-    s.pushTail(this.window, slot);
     this.count++;
     this.bytes += bytes;
-    this.windowWeight += this.weightOf(slot);
+    this.attach(slot, Region.Window);
     if (expires !== 0) {
       this.wheel.catchUp(now);
       this.wheel.schedule(slot);
@@ -269,16 +261,8 @@ export class Shard {
     s.expires[slot] = expires;
     this.bytes = this.bytes - oldBytes + bytes;
     const newWeight = this.weightOf(slot);
-    switch (s.region[slot]) {
-      case Region.Window:
-        this.windowWeight = this.windowWeight - oldWeight + newWeight;
-        break;
-      case Region.Probation:
-        this.probationWeight = this.probationWeight - oldWeight + newWeight;
-        break;
-      default:
-        this.protectedWeight = this.protectedWeight - oldWeight + newWeight;
-    }
+    const region = s.region[slot];
+    this.weights[region] = this.weights[region] - oldWeight + newWeight;
     this.wheel.unschedule(slot);
     if (expires !== 0) {
       this.wheel.catchUp(now);
@@ -287,22 +271,29 @@ export class Shard {
     this.onAccess(slot);
   }
 
+  /** Takes an entry out of its policy queue (and that queue's weight). */
+  private detach(slot: number): void {
+    const region = this.slots.region[slot];
+    this.slots.unlink(this.lists[region], slot);
+    this.weights[region] -= this.weightOf(slot);
+  }
+
+  /** Appends an entry (not in any queue) as the most recent of `region`. */
+  private attach(slot: number, region: Region): void {
+    this.slots.pushTail(this.lists[region], slot);
+    this.slots.region[slot] = region;
+    this.weights[region] += this.weightOf(slot);
+  }
+
+  /** Moves an entry to the most recent end of `region`. */
+  private transfer(slot: number, region: Region): void {
+    this.detach(slot);
+    this.attach(slot, region);
+  }
+
   private remove(slot: number, cause: Removal): void {
     const s = this.slots;
-    const weight = this.weightOf(slot);
-    switch (s.region[slot]) {
-      case Region.Window:
-        s.unlink(this.window, slot);
-        this.windowWeight -= weight;
-        break;
-      case Region.Probation:
-        s.unlink(this.probation, slot);
-        this.probationWeight -= weight;
-        break;
-      default:
-        s.unlink(this.protected, slot);
-        this.protectedWeight -= weight;
-    }
+    this.detach(slot);
     this.wheel.unschedule(slot);
     this.keyIndex.delete(s.keys[slot] as string);
     this.count--;
@@ -340,25 +331,15 @@ export class Shard {
       s.moveToTail(this.probation, slot);
       return;
     }
-    s.unlink(this.probation, slot);
-    this.probationWeight -= weight;
-    s.pushTail(this.protected, slot);
-    s.region[slot] = Region.Protected;
-    this.protectedWeight += weight;
+    this.transfer(slot, Region.Protected);
     this.demoteProtected();
   }
 
   private demoteProtected(): void {
-    const s = this.slots;
-    while (this.protectedWeight > this.protectedMax) {
+    while (this.weights[Region.Protected] > this.protectedMax) {
       const slot = this.protected.head;
       if (slot === NIL) break;
-      const weight = this.weightOf(slot);
-      s.unlink(this.protected, slot);
-      this.protectedWeight -= weight;
-      s.pushTail(this.probation, slot);
-      s.region[slot] = Region.Probation;
-      this.probationWeight += weight;
+      this.transfer(slot, Region.Probation);
     }
   }
 
@@ -392,17 +373,11 @@ export class Shard {
   }
 
   private evictFromWindow(): number {
-    const s = this.slots;
     let candidates = 0;
-    while (this.windowWeight > this.windowMax) {
+    while (this.weights[Region.Window] > this.windowMax) {
       const slot = this.window.head;
       if (slot === NIL) break;
-      const weight = this.weightOf(slot);
-      s.unlink(this.window, slot);
-      this.windowWeight -= weight;
-      s.pushTail(this.probation, slot);
-      s.region[slot] = Region.Probation;
-      this.probationWeight += weight;
+      this.transfer(slot, Region.Probation);
       candidates++;
     }
     return candidates;
@@ -502,32 +477,18 @@ export class Shard {
 
   private increaseWindow(amount: number): void {
     if (this.protectedMax === 0) return;
-    const s = this.slots;
     let quota = Math.min(amount, this.protectedMax);
     this.protectedMax -= quota;
     this.windowMax += quota;
     this.demoteProtected();
     for (let i = 0; i < TRANSFER_LIMIT; i++) {
       let slot = this.probation.head;
-      let fromProbation = true;
-      if (slot === NIL || quota < this.weightOf(slot)) {
-        slot = this.protected.head;
-        fromProbation = false;
-      }
+      if (slot === NIL || quota < this.weightOf(slot)) slot = this.protected.head;
       if (slot === NIL) break;
       const weight = this.weightOf(slot);
       if (quota < weight) break;
       quota -= weight;
-      if (fromProbation) {
-        s.unlink(this.probation, slot);
-        this.probationWeight -= weight;
-      } else {
-        s.unlink(this.protected, slot);
-        this.protectedWeight -= weight;
-      }
-      s.pushTail(this.window, slot);
-      s.region[slot] = Region.Window;
-      this.windowWeight += weight;
+      this.transfer(slot, Region.Window);
     }
     this.protectedMax += quota;
     this.windowMax -= quota;
@@ -535,7 +496,6 @@ export class Shard {
 
   private decreaseWindow(amount: number): void {
     if (this.windowMax <= 1) return;
-    const s = this.slots;
     let quota = Math.min(amount, this.windowMax - 1);
     this.protectedMax += quota;
     this.windowMax -= quota;
@@ -545,11 +505,7 @@ export class Shard {
       const weight = this.weightOf(slot);
       if (quota < weight) break;
       quota -= weight;
-      s.unlink(this.window, slot);
-      this.windowWeight -= weight;
-      s.pushTail(this.probation, slot);
-      s.region[slot] = Region.Probation;
-      this.probationWeight += weight;
+      this.transfer(slot, Region.Probation);
     }
     this.protectedMax -= quota;
     this.windowMax += quota;
@@ -560,9 +516,9 @@ export class Shard {
     out.push(
       this.windowMax,
       this.protectedMax,
-      this.windowWeight,
-      this.probationWeight,
-      this.protectedWeight,
+      this.weights[Region.Window],
+      this.weights[Region.Probation],
+      this.weights[Region.Protected],
       this.step,
       this.previousHitRate,
       this.hitsInSample,

@@ -348,10 +348,9 @@ impl Shard {
         let slab = &self.slab;
         self.table
             .insert_unique(table_hash(hash), slot, |&s| table_hash(slab.meta(s).hash));
-        self.slab.push_tail(Links::Policy, &mut self.window, slot);
         self.count += 1;
         self.bytes += bytes;
-        self.window_weight += self.weight_of(slot);
+        self.attach(slot, Region::Window);
         if expires != 0 {
             self.wheel.catch_up(now.get());
             self.wheel.schedule(&mut self.slab, slot);
@@ -395,27 +394,62 @@ impl Shard {
         self.on_access(slot);
     }
 
-    fn remove(&mut self, slot: u32, cause: Removal) {
+    /// Takes an entry out of its policy queue (and that queue's weight).
+    fn detach(&mut self, slot: u32) {
         let weight = self.weight_of(slot);
-        let bytes = self.bytes_of(slot);
-        let (region, hash) = {
-            let m = self.slab.meta(slot);
-            (m.region, m.hash)
+        let region = self.slab.meta(slot).region;
+        let Self {
+            slab,
+            window,
+            probation,
+            protected,
+            window_weight,
+            probation_weight,
+            protected_weight,
+            ..
+        } = self;
+        let (list, total) = match region {
+            Region::Window => (window, window_weight),
+            Region::Probation => (probation, probation_weight),
+            Region::Protected => (protected, protected_weight),
         };
-        match region {
-            Region::Window => {
-                self.slab.unlink(Links::Policy, &mut self.window, slot);
-                self.window_weight -= weight;
-            }
-            Region::Probation => {
-                self.slab.unlink(Links::Policy, &mut self.probation, slot);
-                self.probation_weight -= weight;
-            }
-            Region::Protected => {
-                self.slab.unlink(Links::Policy, &mut self.protected, slot);
-                self.protected_weight -= weight;
-            }
-        }
+        slab.unlink(Links::Policy, list, slot);
+        *total -= weight;
+    }
+
+    /// Appends an entry (not in any queue) as the most recent of `region`.
+    fn attach(&mut self, slot: u32, region: Region) {
+        let weight = self.weight_of(slot);
+        let Self {
+            slab,
+            window,
+            probation,
+            protected,
+            window_weight,
+            probation_weight,
+            protected_weight,
+            ..
+        } = self;
+        let (list, total) = match region {
+            Region::Window => (window, window_weight),
+            Region::Probation => (probation, probation_weight),
+            Region::Protected => (protected, protected_weight),
+        };
+        slab.push_tail(Links::Policy, list, slot);
+        slab.meta_mut(slot).region = region;
+        *total += weight;
+    }
+
+    /// Moves an entry to the most recent end of `region`.
+    fn transfer(&mut self, slot: u32, region: Region) {
+        self.detach(slot);
+        self.attach(slot, region);
+    }
+
+    fn remove(&mut self, slot: u32, cause: Removal) {
+        let bytes = self.bytes_of(slot);
+        let hash = self.slab.meta(slot).hash;
+        self.detach(slot);
         self.wheel.unschedule(&mut self.slab, slot);
         if let Ok(found) = self.table.find_entry(table_hash(hash), |&s| s == slot) {
             found.remove();
@@ -460,12 +494,7 @@ impl Shard {
                 .move_to_tail(Links::Policy, &mut self.probation, slot);
             return;
         }
-        self.slab.unlink(Links::Policy, &mut self.probation, slot);
-        self.probation_weight -= weight;
-        self.slab
-            .push_tail(Links::Policy, &mut self.protected, slot);
-        self.slab.meta_mut(slot).region = Region::Protected;
-        self.protected_weight += weight;
+        self.transfer(slot, Region::Protected);
         self.demote_protected();
     }
 
@@ -477,13 +506,7 @@ impl Shard {
             if slot == NIL {
                 break;
             }
-            let weight = self.weight_of(slot);
-            self.slab.unlink(Links::Policy, &mut self.protected, slot);
-            self.protected_weight -= weight;
-            self.slab
-                .push_tail(Links::Policy, &mut self.probation, slot);
-            self.slab.meta_mut(slot).region = Region::Probation;
-            self.probation_weight += weight;
+            self.transfer(slot, Region::Probation);
         }
     }
 
@@ -525,13 +548,7 @@ impl Shard {
             if slot == NIL {
                 break;
             }
-            let weight = self.weight_of(slot);
-            self.slab.unlink(Links::Policy, &mut self.window, slot);
-            self.window_weight -= weight;
-            self.slab
-                .push_tail(Links::Policy, &mut self.probation, slot);
-            self.slab.meta_mut(slot).region = Region::Probation;
-            self.probation_weight += weight;
+            self.transfer(slot, Region::Probation);
             candidates += 1;
         }
         candidates
@@ -659,10 +676,8 @@ impl Shard {
         self.demote_protected();
         for _ in 0..TRANSFER_LIMIT {
             let mut slot = self.probation.head;
-            let mut from_probation = true;
             if slot == NIL || quota < self.weight_of(slot) {
                 slot = self.protected.head;
-                from_probation = false;
             }
             if slot == NIL {
                 break;
@@ -672,16 +687,7 @@ impl Shard {
                 break;
             }
             quota -= weight;
-            if from_probation {
-                self.slab.unlink(Links::Policy, &mut self.probation, slot);
-                self.probation_weight -= weight;
-            } else {
-                self.slab.unlink(Links::Policy, &mut self.protected, slot);
-                self.protected_weight -= weight;
-            }
-            self.slab.push_tail(Links::Policy, &mut self.window, slot);
-            self.slab.meta_mut(slot).region = Region::Window;
-            self.window_weight += weight;
+            self.transfer(slot, Region::Window);
         }
         self.protected_max += quota;
         self.window_max -= quota;
@@ -704,12 +710,7 @@ impl Shard {
                 break;
             }
             quota -= weight;
-            self.slab.unlink(Links::Policy, &mut self.window, slot);
-            self.window_weight -= weight;
-            self.slab
-                .push_tail(Links::Policy, &mut self.probation, slot);
-            self.slab.meta_mut(slot).region = Region::Probation;
-            self.probation_weight += weight;
+            self.transfer(slot, Region::Probation);
         }
         self.protected_max -= quota;
         self.window_max += quota;
