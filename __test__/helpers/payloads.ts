@@ -1,16 +1,11 @@
 /** Deterministic test payloads: JSON records with unique ids, and random bytes. */
 
-/** xorshift32 PRNG. */
+import { Random } from './random.js';
+
+/** A seeded generator of numbers in [0, 1). */
 export function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
+  const r = new Random(seed);
+  return () => r.next() / 4294967296;
 }
 
 /** Random (incompressible) bytes. */

@@ -4,18 +4,7 @@
 // a small vocabulary of enum-like strings. Deterministic (seeded) so every run
 // and every peer sees the same bytes.
 
-/** xorshift32: small, fast, seedable. */
-function rng(seed) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
+const { random: rng } = require('./workloads.js');
 
 const STATUSES = ['active', 'pending', 'suspended', 'closed', 'trial'];
 const COUNTRIES = ['DE', 'FR', 'US', 'GB', 'NL', 'ES', 'IT', 'PL', 'SE', 'JP'];
