@@ -31,6 +31,8 @@ pub trait Contender: Send + Sync {
     fn store(&self, key: &str, value: &[u8]);
     /// Applies deferred policy work (moka buffers it) before a timed phase.
     fn settle(&self) {}
+    /// Entries held now.
+    fn entries(&self) -> u64;
 }
 
 fn digest(value: &[u8]) -> usize {
@@ -42,8 +44,9 @@ pub fn entry_weight(key: &str, value: &[u8]) -> u64 {
     key.len() as u64 + value.len() as u64 + ENTRY_OVERHEAD_BYTES
 }
 
-/// A tiercache with `shards` shards.
-pub fn tiercache(policy: Policy, budget: Budget, shards: u32) -> Cache {
+/// A tiercache with `shards` shards; `manual_clock` takes the clock read
+/// out of every call (a diagnostic: such a cache's TTLs never run out).
+pub fn tiercache(policy: Policy, budget: Budget, shards: u32, manual_clock: bool) -> Cache {
     let (max_entries, max_bytes) = match budget {
         Budget::Entries(n) => (Some(n), None),
         Budget::Bytes { bytes, .. } => (None, Some(bytes)),
@@ -53,7 +56,7 @@ pub fn tiercache(policy: Policy, budget: Budget, shards: u32) -> Cache {
         max_bytes,
         policy,
         shards,
-        manual_clock: false,
+        manual_clock,
     })
     .expect("bench cache config is valid")
 }
@@ -65,6 +68,10 @@ impl Contender for Cache {
 
     fn store(&self, key: &str, value: &[u8]) {
         self.set(key, value, 0).expect("bench keys are valid");
+    }
+
+    fn entries(&self) -> u64 {
+        self.len()
     }
 }
 
@@ -104,6 +111,10 @@ where
     fn store(&self, key: &str, value: &[u8]) {
         self.insert(key.to_owned(), Value::from(value));
     }
+
+    fn entries(&self) -> u64 {
+        self.len() as u64
+    }
 }
 
 /// moka's sync cache (one segment, its default SipHash hasher).
@@ -138,5 +149,9 @@ impl Contender for Moka {
 
     fn settle(&self) {
         self.run_pending_tasks();
+    }
+
+    fn entries(&self) -> u64 {
+        self.entry_count()
     }
 }

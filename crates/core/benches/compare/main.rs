@@ -4,6 +4,7 @@
 //! (append `-- --quick` for a smoke run on traces a tenth as long).
 //! See docs/local-cache-rust-bench.md for what each scenario means.
 
+mod alloc;
 mod contender;
 mod report;
 mod runner;
@@ -13,6 +14,9 @@ use contender::Budget;
 use report::Row;
 use runner::{measure, Measurement, Workload};
 use tiercache_core::cache::Policy;
+
+#[global_allocator]
+static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 /// Distinct keys of the Zipf traces.
 const ZIPF_KEYS: usize = 1_000_000;
@@ -29,6 +33,8 @@ const BYTES_FOR_100K: u64 = 100_000 * (9 + VALUE_BYTES as u64 + 96);
 #[derive(Debug, Clone, Copy)]
 enum Kind {
     TierTinyLfu,
+    /// Diagnostic: tiercache without a clock read per call.
+    TierTinyLfuManualClock,
     TierLru,
     QuickCache,
     MokaTinyLfu,
@@ -43,6 +49,12 @@ const CACHES: [(&str, Kind); 5] = [
     ("moka lru", Kind::MokaLru),
 ];
 
+/// The diagnostic row, in the scenarios that ask for it.
+const CLOCK_PROBE: (&str, Kind) = (
+    "tiercache tinylfu, manual clock",
+    Kind::TierTinyLfuManualClock,
+);
+
 #[derive(Debug, Clone, Copy)]
 enum Trace {
     Hot,
@@ -54,6 +66,8 @@ struct Scenario {
     trace: Trace,
     budget: Budget,
     threads: usize,
+    /// Whether to add the manual-clock diagnostic row.
+    clock_probe: bool,
 }
 
 const SCENARIOS: [Scenario; 6] = [
@@ -61,12 +75,14 @@ const SCENARIOS: [Scenario; 6] = [
         name: "hot set 10k, all hits",
         trace: Trace::Hot,
         budget: Budget::Entries(100_000),
+        clock_probe: true,
         threads: 1,
     },
     Scenario {
         name: "zipf 0.9, 100k entries",
         trace: Trace::Zipf,
         budget: Budget::Entries(100_000),
+        clock_probe: true,
         threads: 1,
     },
     Scenario {
@@ -76,24 +92,28 @@ const SCENARIOS: [Scenario; 6] = [
             bytes: BYTES_FOR_100K,
             estimated_entries: 100_000,
         },
+        clock_probe: false,
         threads: 1,
     },
     Scenario {
         name: "zipf 0.9, 10k entries (1%)",
         trace: Trace::Zipf,
         budget: Budget::Entries(10_000),
+        clock_probe: false,
         threads: 1,
     },
     Scenario {
         name: "hot set 10k, 2 threads",
         trace: Trace::Hot,
         budget: Budget::Entries(100_000),
+        clock_probe: false,
         threads: 2,
     },
     Scenario {
         name: "zipf 0.9, 100k entries, 2 threads",
         trace: Trace::Zipf,
         budget: Budget::Entries(100_000),
+        clock_probe: false,
         threads: 2,
     },
 ];
@@ -104,22 +124,29 @@ fn run(kind: Kind, budget: Budget, workload: &Workload<'_>) -> Measurement {
     } else {
         SHARED_SHARDS
     };
-    match (kind, budget) {
-        (Kind::TierTinyLfu, _) => measure(
-            contender::tiercache(Policy::TinyLfu, budget, shards),
+    let tiercache = |policy, manual_clock| {
+        measure(
+            || contender::tiercache(policy, budget, shards, manual_clock),
             workload,
-        ),
-        (Kind::TierLru, _) => measure(contender::tiercache(Policy::Lru, budget, shards), workload),
-        (Kind::QuickCache, Budget::Entries(n)) => measure(contender::quick_unit(n), workload),
+        )
+    };
+    match (kind, budget) {
+        (Kind::TierTinyLfu, _) => tiercache(Policy::TinyLfu, false),
+        (Kind::TierTinyLfuManualClock, _) => tiercache(Policy::TinyLfu, true),
+        (Kind::TierLru, _) => tiercache(Policy::Lru, false),
+        (Kind::QuickCache, Budget::Entries(n)) => measure(|| contender::quick_unit(n), workload),
         (
             Kind::QuickCache,
             Budget::Bytes {
                 bytes,
                 estimated_entries,
             },
-        ) => measure(contender::quick_bytes(bytes, estimated_entries), workload),
-        (Kind::MokaTinyLfu, _) => measure(contender::moka(Policy::TinyLfu, budget), workload),
-        (Kind::MokaLru, _) => measure(contender::moka(Policy::Lru, budget), workload),
+        ) => measure(
+            || contender::quick_bytes(bytes, estimated_entries),
+            workload,
+        ),
+        (Kind::MokaTinyLfu, _) => measure(|| contender::moka(Policy::TinyLfu, budget), workload),
+        (Kind::MokaLru, _) => measure(|| contender::moka(Policy::Lru, budget), workload),
     }
 }
 
@@ -173,12 +200,13 @@ fn main() {
             threads: scenario.threads,
             value: &value,
         };
-        for (name, kind) in CACHES {
+        let probe = scenario.clock_probe.then_some(CLOCK_PROBE);
+        for (name, kind) in CACHES.into_iter().chain(probe) {
             let measurement = run(kind, scenario.budget, &workload);
             eprintln!(
                 "{} / {name}: {:.2} Mreq/s, hit ratio {:.2}%",
                 scenario.name,
-                measurement.requests_per_second() / 1e6,
+                measurement.requests_per_second / 1e6,
                 measurement.hit_ratio() * 100.0
             );
             rows.push(Row {

@@ -22,7 +22,7 @@ fn ratio(row: &Row, rows: &[Row], baseline: &str) -> String {
             |base| {
                 format!(
                     "{:.2}x",
-                    row.measurement.requests_per_second() / base.measurement.requests_per_second()
+                    row.measurement.requests_per_second / base.measurement.requests_per_second
                 )
             },
         )
@@ -30,18 +30,23 @@ fn ratio(row: &Row, rows: &[Row], baseline: &str) -> String {
 
 /// Prints every row as one markdown table.
 pub fn print_table(rows: &[Row]) {
-    println!("| scenario | cache | Mreq/s | hit ratio | vs moka | vs quick_cache |");
-    println!("| --- | --- | ---: | ---: | ---: | ---: |");
+    println!(
+        "| scenario | cache | Mreq/s | hit ratio | vs moka | vs quick_cache | allocs/req | heap B/entry |"
+    );
+    println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     for row in rows {
         let m = &row.measurement;
         println!(
-            "| {} | {} | {:.2} | {:.2}% | {} | {} |",
+            "| {} | {} | {:.2} | {:.2}% | {} | {} | {:.2} | {} |",
             row.scenario,
             row.cache,
-            m.requests_per_second() / 1e6,
+            m.requests_per_second / 1e6,
             m.hit_ratio() * 100.0,
             ratio(row, rows, MOKA),
             ratio(row, rows, QUICK_CACHE),
+            m.allocations_per_request(),
+            m.bytes_per_entry()
+                .map_or_else(|| "-".to_owned(), |b| format!("{b:.0}")),
         );
     }
 }
