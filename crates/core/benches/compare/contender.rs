@@ -27,6 +27,10 @@ pub trait Contender: Send + Sync {
     /// Looks `key` up; on a hit reads the value as a caller would (its length
     /// and first byte) and returns that digest.
     fn lookup(&self, key: &str) -> Option<usize>;
+    /// Looks `key` up without policy effects (no recency, frequency or
+    /// statistics change): brings the cache's memory back into the CPU
+    /// caches after another contender's turn, without changing its state.
+    fn touch(&self, key: &str) -> bool;
     /// Stores the value loaded after a miss.
     fn store(&self, key: &str, value: &[u8]);
     /// Applies deferred policy work (moka buffers it) before a timed phase.
@@ -64,6 +68,10 @@ pub fn tiercache(policy: Policy, budget: Budget, shards: u32, manual_clock: bool
 impl Contender for Cache {
     fn lookup(&self, key: &str) -> Option<usize> {
         self.get_with(key, |value| value.map(digest))
+    }
+
+    fn touch(&self, key: &str) -> bool {
+        self.peek_with(key, |value| value.map(digest)).is_some()
     }
 
     fn store(&self, key: &str, value: &[u8]) {
@@ -108,6 +116,10 @@ where
         self.get(key).map(|value| digest(&value))
     }
 
+    fn touch(&self, key: &str) -> bool {
+        self.peek(key).map(|value| digest(&value)).is_some()
+    }
+
     fn store(&self, key: &str, value: &[u8]) {
         self.insert(key.to_owned(), Value::from(value));
     }
@@ -141,6 +153,12 @@ pub fn moka(policy: Policy, budget: Budget) -> Moka {
 impl Contender for Moka {
     fn lookup(&self, key: &str) -> Option<usize> {
         self.get(key).map(|value| digest(&value))
+    }
+
+    fn touch(&self, key: &str) -> bool {
+        // moka has no peek returning the value; `contains_key` leaves the
+        // popularity estimator alone.
+        self.contains_key(key)
     }
 
     fn store(&self, key: &str, value: &[u8]) {

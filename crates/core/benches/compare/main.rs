@@ -12,7 +12,7 @@ mod trace;
 
 use contender::Budget;
 use report::Row;
-use runner::{measure, Measurement, Workload};
+use runner::Entrant;
 use tiercache_core::cache::Policy;
 
 #[global_allocator]
@@ -118,35 +118,63 @@ const SCENARIOS: [Scenario; 6] = [
     },
 ];
 
-fn run(kind: Kind, budget: Budget, workload: &Workload<'_>) -> Measurement {
-    let shards = if workload.threads == 1 {
+/// Builds and warms up one contender for `scenario`.
+fn enter<'a>(
+    (name, kind): (&'static str, Kind),
+    scenario: &Scenario,
+    keys: &'a [String],
+    value: &'a [u8],
+    warm: &[u32],
+) -> Entrant<'a> {
+    let budget = scenario.budget;
+    let shards = if scenario.threads == 1 {
         1
     } else {
         SHARED_SHARDS
     };
     let tiercache = |policy, manual_clock| {
-        measure(
+        runner::enter(
+            name,
             || contender::tiercache(policy, budget, shards, manual_clock),
-            workload,
+            keys,
+            value,
+            warm,
         )
     };
     match (kind, budget) {
         (Kind::TierTinyLfu, _) => tiercache(Policy::TinyLfu, false),
         (Kind::TierTinyLfuManualClock, _) => tiercache(Policy::TinyLfu, true),
         (Kind::TierLru, _) => tiercache(Policy::Lru, false),
-        (Kind::QuickCache, Budget::Entries(n)) => measure(|| contender::quick_unit(n), workload),
+        (Kind::QuickCache, Budget::Entries(n)) => {
+            runner::enter(name, || contender::quick_unit(n), keys, value, warm)
+        }
         (
             Kind::QuickCache,
             Budget::Bytes {
                 bytes,
                 estimated_entries,
             },
-        ) => measure(
+        ) => runner::enter(
+            name,
             || contender::quick_bytes(bytes, estimated_entries),
-            workload,
+            keys,
+            value,
+            warm,
         ),
-        (Kind::MokaTinyLfu, _) => measure(|| contender::moka(Policy::TinyLfu, budget), workload),
-        (Kind::MokaLru, _) => measure(|| contender::moka(Policy::Lru, budget), workload),
+        (Kind::MokaTinyLfu, _) => runner::enter(
+            name,
+            || contender::moka(Policy::TinyLfu, budget),
+            keys,
+            value,
+            warm,
+        ),
+        (Kind::MokaLru, _) => runner::enter(
+            name,
+            || contender::moka(Policy::Lru, budget),
+            keys,
+            value,
+            warm,
+        ),
     }
 }
 
@@ -193,25 +221,24 @@ fn main() {
             Trace::Hot => &hot,
             Trace::Zipf => &zipf,
         };
-        let workload = Workload {
-            keys: &keys,
-            warm: &phases.warm,
-            timed: &phases.timed,
-            threads: scenario.threads,
-            value: &value,
-        };
         let probe = scenario.clock_probe.then_some(CLOCK_PROBE);
-        for (name, kind) in CACHES.into_iter().chain(probe) {
-            let measurement = run(kind, scenario.budget, &workload);
+        let entrants: Vec<Entrant<'_>> = CACHES
+            .into_iter()
+            .chain(probe)
+            .map(|cache| enter(cache, scenario, &keys, &value, &phases.warm))
+            .collect();
+        let measurements = runner::race(&entrants, &phases.timed, scenario.threads);
+        for (entrant, measurement) in entrants.iter().zip(measurements) {
             eprintln!(
-                "{} / {name}: {:.2} Mreq/s, hit ratio {:.2}%",
+                "{} / {}: {:.2} Mreq/s, hit ratio {:.2}%",
                 scenario.name,
+                entrant.name,
                 measurement.requests_per_second / 1e6,
                 measurement.hit_ratio() * 100.0
             );
             rows.push(Row {
                 scenario: scenario.name.to_owned(),
-                cache: name,
+                cache: entrant.name,
                 measurement,
             });
         }
@@ -223,7 +250,8 @@ fn main() {
         "Cache-aside on precomputed seeded traces: Zipf {ZIPF_ALPHA} over {ZIPF_KEYS} keys \
          ({zipf_warm} warm-up + {zipf_timed} timed requests), hot set of {HOT_KEYS} keys \
          ({hot_timed} timed requests); {VALUE_BYTES}-byte values; tiercache has 1 shard \
-         single-threaded and {SHARED_SHARDS} shared by 2 threads.\n"
+         single-threaded and {SHARED_SHARDS} shared by 2 threads. The caches of a scenario \
+         take turns on 16 slices of the timed trace; Mreq/s is each one's median slice.\n"
     );
     report::print_table(&rows);
 }

@@ -37,7 +37,7 @@ pub fn print_table(rows: &[Row]) {
     for row in rows {
         let m = &row.measurement;
         println!(
-            "| {} | {} | {:.2} | {:.2}% | {} | {} | {:.2} | {} |",
+            "| {} | {} | {:.2} | {:.2}% | {} | {} | {:.2} | {:.0} |",
             row.scenario,
             row.cache,
             m.requests_per_second / 1e6,
@@ -45,8 +45,7 @@ pub fn print_table(rows: &[Row]) {
             ratio(row, rows, MOKA),
             ratio(row, rows, QUICK_CACHE),
             m.allocations_per_request(),
-            m.bytes_per_entry()
-                .map_or_else(|| "-".to_owned(), |b| format!("{b:.0}")),
+            m.bytes_per_entry(),
         );
     }
 }
