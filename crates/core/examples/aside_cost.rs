@@ -34,7 +34,9 @@ fn main() {
         key.clear();
         use std::fmt::Write;
         write!(key, "key:{k}").unwrap();
-        let hit = c.get_with(&key, |v| v.map(|v| out[..v.len()].copy_from_slice(v)).is_some());
+        let hit = c.get_with(&key, |v| {
+            v.map(|v| out[..v.len()].copy_from_slice(v)).is_some()
+        });
         if hit {
             hits += 1;
         } else {
@@ -42,5 +44,8 @@ fn main() {
         }
     }
     let ns = t.elapsed().as_nanos() as f64 / trace.len() as f64;
-    println!("core cache-aside: {ns:.0} ns/request, hit ratio {:.3}", hits as f64 / trace.len() as f64);
+    println!(
+        "core cache-aside: {ns:.0} ns/request, hit ratio {:.3}",
+        hits as f64 / trace.len() as f64
+    );
 }

@@ -19,17 +19,33 @@ fn main() {
             v.len()
         });
     }
-    println!("core get hit, keys in order: {:.1} ns/op ({total})", t.elapsed().as_nanos() as f64 / n as f64);
+    println!(
+        "core get hit, keys in order: {:.1} ns/op ({total})",
+        t.elapsed().as_nanos() as f64 / n as f64
+    );
     let mut x = 12345u64;
-    let order: Vec<usize> = (0..n).map(|_| { x ^= x << 13; x ^= x >> 7; x ^= x << 17; (x % keys.len() as u64) as usize }).collect();
+    let order: Vec<usize> = (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % keys.len() as u64) as usize
+        })
+        .collect();
     let t = Instant::now();
     for &i in &order {
         total += c.get_with(&keys[i], |v| v.map_or(0, |v| v.len()));
     }
-    println!("core get hit, random keys: {:.1} ns/op ({total})", t.elapsed().as_nanos() as f64 / n as f64);
+    println!(
+        "core get hit, random keys: {:.1} ns/op ({total})",
+        t.elapsed().as_nanos() as f64 / n as f64
+    );
     let t = Instant::now();
     for i in 0..n {
         total += tiercache_core::cache::hash_key(keys[i % keys.len()].as_bytes()) as usize & 1;
     }
-    println!("hash only: {:.1} ns/op ({total})", t.elapsed().as_nanos() as f64 / n as f64);
+    println!(
+        "hash only: {:.1} ns/op ({total})",
+        t.elapsed().as_nanos() as f64 / n as f64
+    );
 }

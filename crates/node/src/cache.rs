@@ -260,7 +260,9 @@ pub fn cache_take_pending(env: &Env, handle: &mut External<CacheHandle>) -> napi
 /// batch. Values are copied into the arena one after another from `pos`; each
 /// length slot is overwritten with the value's length, -1 (miss) or -2
 /// (pending). Returns the arena position after the last value.
-#[napi(ts_args_type = "handle: ExternalObject<CacheHandle>, joined: string, count: number, pos: number")]
+#[napi(
+    ts_args_type = "handle: ExternalObject<CacheHandle>, joined: string, count: number, pos: number"
+)]
 pub fn cache_get_many_into(
     env: &Env,
     handle: &mut External<CacheHandle>,
@@ -310,14 +312,28 @@ pub fn cache_get_many_into(
 }
 
 /// The value decoded as UTF-8, or null; counts a hit or miss.
-#[napi(ts_args_type = "handle: ExternalObject<CacheHandle>, key: string", ts_return_type = "string | null")]
-pub fn cache_get_string(env: &Env, handle: &External<CacheHandle>, key: Key) -> napi::Result<RawValue> {
+#[napi(
+    ts_args_type = "handle: ExternalObject<CacheHandle>, key: string",
+    ts_return_type = "string | null"
+)]
+pub fn cache_get_string(
+    env: &Env,
+    handle: &External<CacheHandle>,
+    key: Key,
+) -> napi::Result<RawValue> {
     handle.read_string(env, &key, true)
 }
 
 /// Like `cacheGetString`, without policy or statistics effects.
-#[napi(ts_args_type = "handle: ExternalObject<CacheHandle>, key: string", ts_return_type = "string | null")]
-pub fn cache_peek_string(env: &Env, handle: &External<CacheHandle>, key: Key) -> napi::Result<RawValue> {
+#[napi(
+    ts_args_type = "handle: ExternalObject<CacheHandle>, key: string",
+    ts_return_type = "string | null"
+)]
+pub fn cache_peek_string(
+    env: &Env,
+    handle: &External<CacheHandle>,
+    key: Key,
+) -> napi::Result<RawValue> {
     handle.read_string(env, &key, false)
 }
 
@@ -341,14 +357,18 @@ pub fn cache_ttl(handle: &External<CacheHandle>, key: Key) -> f64 {
 }
 
 /// Stores bytes for `ttlMs` (0: no expiry); whether the entry is stored afterwards.
-#[napi(ts_args_type = "handle: ExternalObject<CacheHandle>, key: string, value: Uint8Array, ttlMs: number")]
+#[napi(
+    ts_args_type = "handle: ExternalObject<CacheHandle>, key: string, value: Uint8Array, ttlMs: number"
+)]
 pub fn cache_set(handle: &External<CacheHandle>, key: Key, value: Bytes, ttl: f64) -> Result<bool> {
     handle.write(&key, value.as_slice(), ttl)
 }
 
 /// Stores the `len` bytes at `pos` in the arena, where the caller copied
 /// them (cheaper than passing a Uint8Array).
-#[napi(ts_args_type = "handle: ExternalObject<CacheHandle>, key: string, pos: number, len: number, ttlMs: number")]
+#[napi(
+    ts_args_type = "handle: ExternalObject<CacheHandle>, key: string, pos: number, len: number, ttlMs: number"
+)]
 pub fn cache_set_from_arena(
     handle: &mut External<CacheHandle>,
     key: Key,
@@ -367,8 +387,15 @@ pub fn cache_set_from_arena(
 }
 
 /// Stores a string as UTF-8 for `ttlMs` (0: no expiry).
-#[napi(ts_args_type = "handle: ExternalObject<CacheHandle>, key: string, value: string, ttlMs: number")]
-pub fn cache_set_string(handle: &External<CacheHandle>, key: Key, value: Text, ttl: f64) -> Result<bool> {
+#[napi(
+    ts_args_type = "handle: ExternalObject<CacheHandle>, key: string, value: string, ttlMs: number"
+)]
+pub fn cache_set_string(
+    handle: &External<CacheHandle>,
+    key: Key,
+    value: Text,
+    ttl: f64,
+) -> Result<bool> {
     handle.write(&key, value.as_bytes(), ttl)
 }
 

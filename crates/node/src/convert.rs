@@ -123,7 +123,8 @@ impl Key {
             return &self.heap;
         }
         // SAFETY: `from_utf16` initialised the first `len` bytes.
-        let bytes = unsafe { std::slice::from_raw_parts(self.inline.as_ptr().cast::<u8>(), self.len) };
+        let bytes =
+            unsafe { std::slice::from_raw_parts(self.inline.as_ptr().cast::<u8>(), self.len) };
         // Only ever filled with whole UTF-8 sequences by `from_utf16`.
         std::str::from_utf8(bytes).unwrap_or("")
     }
@@ -185,12 +186,21 @@ pub unsafe fn with_utf16<R>(
     let mut inline = MaybeUninit::<[u16; INLINE_UNITS]>::uninit();
     let mut len = 0usize;
     check(
-        sys::napi_get_value_string_utf16(env, value, inline.as_mut_ptr().cast(), INLINE_UNITS, &mut len),
+        sys::napi_get_value_string_utf16(
+            env,
+            value,
+            inline.as_mut_ptr().cast(),
+            INLINE_UNITS,
+            &mut len,
+        ),
         "read a string",
     )?;
     if len < INLINE_UNITS - 1 {
         // SAFETY: N-API wrote `len` code units.
-        return Ok(f(std::slice::from_raw_parts(inline.as_ptr().cast::<u16>(), len)));
+        return Ok(f(std::slice::from_raw_parts(
+            inline.as_ptr().cast::<u16>(),
+            len,
+        )));
     }
     check(
         sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut len),
