@@ -204,6 +204,7 @@ fn main() {
     let (zipf_warm, zipf_timed) = (2_000_000 / scale, 4_000_000 / scale);
     let (hot_warm, hot_timed) = (1_000_000 / scale, 4_000_000 / scale);
 
+    let machine = report::machine();
     eprintln!("building traces...");
     let keys = trace::keys(ZIPF_KEYS);
     let zipf = split(
@@ -245,13 +246,14 @@ fn main() {
     }
 
     println!("\n### Rust core: tiercache vs quick_cache 0.7.0 vs moka 0.12.16\n");
-    println!("Machine: {}\n", report::machine());
+    println!("Machine: {machine} (load at the start)\n");
     println!(
         "Cache-aside on precomputed seeded traces: Zipf {ZIPF_ALPHA} over {ZIPF_KEYS} keys \
          ({zipf_warm} warm-up + {zipf_timed} timed requests), hot set of {HOT_KEYS} keys \
          ({hot_timed} timed requests); {VALUE_BYTES}-byte values; tiercache has 1 shard \
          single-threaded and {SHARED_SHARDS} shared by 2 threads. The caches of a scenario \
-         take turns on 16 slices of the timed trace; Mreq/s is each one's median slice.\n"
+         take turns on {} slices of the timed trace; Mreq/s is each one's median slice.\n",
+        runner::SLICES
     );
     report::print_table(&rows);
 }

@@ -22,7 +22,7 @@ use crate::alloc;
 use crate::contender::Contender;
 
 /// Timed slices per scenario.
-const SLICES: usize = 16;
+pub const SLICES: usize = 16;
 /// Before its timed turn on a slice, a cache is touched (untimed, without
 /// policy effects) with the keys of this fraction of the slice, so that it
 /// does not pay for the previous contender having evicted it from the CPU caches.
