@@ -2,9 +2,10 @@
 // LocalCache benchmarks: native vs JS twin vs lru-cache vs mnemonist, side by
 // side in one run, reported as ratios. Run: npm run bench -- local
 // (or node --expose-gc bench/local.bench.js after npm run build:ts).
+const { execFileSync } = require('node:child_process');
 const { LRUCache } = require('lru-cache');
 const { LRUCache: MnemonistLRU } = require('mnemonist');
-const { runSuite, printTable, toRows, record, machine } = require('./lib/harness.js');
+const { runSuite, printTable, record, machine } = require('./lib/harness.js');
 const { zipfTrace, scanBurstTrace, loopTrace } = require('./lib/workloads.js');
 
 const { createLocalCache } = require('../dist/local/local-cache.js');
@@ -13,16 +14,48 @@ const { requireNativeBinding } = require('../dist/native/index.js');
 const binding = requireNativeBinding();
 const VALUE = Buffer.alloc(100, 7);
 
-/** Every candidate behind one shape: get / set / getMany. */
-function candidates(capacity) {
-  const lru = new LRUCache({ max: capacity });
-  const mn = new MnemonistLRU(capacity);
-  return {
-    native: createLocalCache({ maxEntries: capacity, metrics: false }, 'native'),
-    'js twin': createLocalCache({ maxEntries: capacity, metrics: false }, 'js'),
-    'lru-cache': { get: (k) => lru.get(k), set: (k, v) => lru.set(k, v), raw: lru },
-    mnemonist: { get: (k) => mn.get(k), set: (k, v) => mn.set(k, v), raw: mn },
-  };
+const CANDIDATES = ['native', 'js twin', 'lru-cache', 'mnemonist'];
+
+/** One candidate behind the shape get / set / getMany. */
+function candidate(name, capacity) {
+  switch (name) {
+    case 'native':
+      return createLocalCache({ maxEntries: capacity, metrics: false }, 'native');
+    case 'js twin':
+      return createLocalCache({ maxEntries: capacity, metrics: false }, 'js');
+    case 'lru-cache': {
+      const lru = new LRUCache({ max: capacity });
+      return { get: (k) => lru.get(k), set: (k, v) => lru.set(k, v), raw: lru };
+    }
+    default: {
+      const mn = new MnemonistLRU(capacity);
+      return { get: (k) => mn.get(k), set: (k, v) => mn.set(k, v), raw: mn };
+    }
+  }
+}
+
+/**
+ * Runs one throughput case per child process: a real process uses one
+ * implementation, and driving both through the same LocalCache code in one
+ * process would make its call sites polymorphic (slower for both).
+ */
+function isolated(section, names) {
+  const rows = [];
+  for (const name of names) {
+    const out = execFileSync(process.execPath, ['--expose-gc', __filename, '--case', section, name], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: process.env,
+    });
+    rows.push(JSON.parse(out.trim().split('\n').pop()));
+  }
+  return rows;
+}
+
+/** In a child: runs `fn` (returning Benchmark.js cases) and prints the result as JSON. */
+async function runCase(cases) {
+  const [result] = await runSuite('case', cases, { quiet: true });
+  process.stdout.write(`${JSON.stringify({ name: result.name, value: result.hz, rme: result.rme })}\n`);
 }
 
 async function crossingCosts() {
@@ -44,63 +77,64 @@ async function crossingCosts() {
 }
 const scratchMap = new Map([['user:123456:profile', 1]]);
 
-async function hitPath() {
+function hitCase(name) {
   const n = 10_000;
   const keys = Array.from({ length: n }, (_, i) => `user:${i}:profile`);
-  const cs = candidates(2 * n);
-  for (const c of Object.values(cs)) for (const k of keys) c.set(k, VALUE);
-  const cases = Object.entries(cs).map(([name, c]) => {
-    let i = 0;
-    return { name, fn: () => c.get(keys[i++ % n]) };
-  });
-  const rows = toRows(await runSuite('hit path', cases));
+  const c = candidate(name, 2 * n);
+  for (const k of keys) c.set(k, VALUE);
+  let i = 0;
+  return [{ name, fn: () => c.get(keys[i++ % n]) }];
+}
+
+async function hitPath() {
+  const rows = isolated('hit', CANDIDATES);
   printTable('Hit path: get of a present key (ops/s)', rows, { baseline: 'lru-cache' });
   record('local', 'hit-path', rows);
 }
 
-async function cacheAside(trace) {
-  const capacity = 100_000;
-  const cs = candidates(capacity);
-  const mask = trace.length;
-  // Measure the steady state, not the fill: every cache first serves the
+function asideCase(name) {
+  const trace = zipfTrace(1_000_000, 0.9, 4_000_000, 7);
+  const c = candidate(name, 100_000);
+  // Measure the steady state, not the fill: the cache first serves the
   // first million requests of the trace.
   const warm = 1_000_000;
-  for (const c of Object.values(cs)) {
-    for (let i = 0; i < warm; i++) {
-      const key = `key:${trace[i]}`;
-      if (c.get(key) === undefined) c.set(key, Buffer.allocUnsafe(100));
-    }
+  for (let i = 0; i < warm; i++) {
+    const key = `key:${trace[i]}`;
+    if (c.get(key) === undefined) c.set(key, Buffer.allocUnsafe(100));
   }
-  const cases = Object.entries(cs).map(([name, c]) => {
-    let i = warm;
-    return {
+  let i = warm;
+  return [
+    {
       name,
       fn: () => {
-        const key = `key:${trace[i++ % mask]}`;
+        const key = `key:${trace[i++ % trace.length]}`;
         if (c.get(key) === undefined) c.set(key, Buffer.allocUnsafe(100));
       },
-    };
-  });
-  const rows = toRows(await runSuite('cache-aside', cases));
+    },
+  ];
+}
+
+async function cacheAside() {
+  const rows = isolated('aside', CANDIDATES);
   printTable('Cache-aside, Zipf 0.9 over 1M keys, capacity 100k, 100 B values (requests/s)', rows, {
     baseline: 'lru-cache',
   });
   record('local', 'cache-aside', rows);
 }
 
-async function getMany() {
+function manyCase(name) {
   const n = 10_000;
   const keys = Array.from({ length: n }, (_, i) => `user:${i}:profile`);
   const batches = Array.from({ length: 100 }, (_, b) => keys.slice(b * 100, b * 100 + 100));
-  const cs = candidates(2 * n);
-  for (const c of Object.values(cs)) for (const k of keys) c.set(k, VALUE);
+  const impl = name.startsWith('native') ? 'native' : name.startsWith('js') ? 'js twin' : 'lru-cache';
+  const c = candidate(impl, 2 * n);
+  for (const k of keys) c.set(k, VALUE);
   let b = 0;
-  const lru = cs['lru-cache'].raw;
-  const cases = [
-    { name: 'native getMany(100)', fn: () => cs.native.getMany(batches[b++ % 100]) },
-    { name: 'js twin getMany(100)', fn: () => cs['js twin'].getMany(batches[b++ % 100]) },
+  if (impl !== 'lru-cache') return [{ name, fn: () => c.getMany(batches[b++ % 100]) }];
+  const lru = c.raw;
+  return [
     {
-      name: 'lru-cache get x 100',
+      name,
       fn: () => {
         const batch = batches[b++ % 100];
         const out = new Array(batch.length);
@@ -109,7 +143,13 @@ async function getMany() {
       },
     },
   ];
-  const rows = toRows(await runSuite('getMany', cases), 100);
+}
+
+async function getMany() {
+  const rows = isolated('many', ['native getMany(100)', 'js twin getMany(100)', 'lru-cache get x 100']).map((r) => ({
+    ...r,
+    value: r.value * 100,
+  }));
   printTable('getMany of 100 present keys (keys/s)', rows, { baseline: 'lru-cache get x 100' });
   record('local', 'get-many', rows);
 }
@@ -217,12 +257,19 @@ function memory() {
 }
 
 async function main() {
+  const caseIndex = process.argv.indexOf('--case');
+  if (caseIndex > 0) {
+    const [section, name] = process.argv.slice(caseIndex + 1);
+    const build = { hit: hitCase, aside: asideCase, many: manyCase }[section];
+    await runCase(build(name));
+    return;
+  }
   process.stdout.write(`\nMachine: ${machine()}\n`);
   const only = process.argv.slice(2);
   const want = (name) => only.length === 0 || only.includes(name);
   if (want('crossing')) await crossingCosts();
   if (want('hit')) await hitPath();
-  if (want('aside')) await cacheAside(zipfTrace(1_000_000, 0.9, 4_000_000, 7));
+  if (want('aside')) await cacheAside();
   if (want('many')) await getMany();
   if (want('ratio')) hitRatios();
   if (want('memory')) memory();
