@@ -26,7 +26,14 @@ export class BatchState<K> {
   waiters = 0;
   /** Waiters the accumulator has decided (the rest are staged). */
   decided = 0;
-  /** The key of each slot (the first caller's key). */
+  /**
+   * True while every decided waiter `w` is a plain load that opened slot `w`
+   * (no duplicate, refusal, signal or loadMany so far): then the slot of
+   * waiter `w` is `w`, the key of slot `s` is `waitKeys[s]`, and neither
+   * `keys` nor `waitSlot` is filled (see {@link materialize}).
+   */
+  identity = true;
+  /** The key of each slot (the first caller's key), once not in identity mode. */
   readonly keys: K[] = [];
   /** Slot positions (live or dead), as in the accumulator. */
   positions = 0;
@@ -50,6 +57,23 @@ export class BatchState<K> {
     this.waitIds = withIds ? new Array<KeyId>(hint) : null;
   }
 
+  /** Leaves identity mode: fills `keys` and `waitSlot` for the first `decided` waiters. */
+  materialize(decided: number): void {
+    if (!this.identity) return;
+    this.identity = false;
+    for (let w = 0; w < decided; w++) {
+      this.keys[w] = this.waitKeys[w] as K;
+      this.waitSlot[w] = w;
+    }
+  }
+
+  /** The key of each slot, once the batch is sealed. */
+  slotKeys(): K[] {
+    if (!this.identity) return this.keys;
+    this.waitKeys.length = this.waiters;
+    return this.waitKeys as K[];
+  }
+
   /** Moves the waiters from `from` on (all undecided) into a new batch. */
   splitOff(from: number, hint: number): BatchState<K> {
     const next = new BatchState<K>(Math.max(hint, this.waiters - from), this.waitIds !== null);
@@ -63,6 +87,7 @@ export class BatchState<K> {
       next.waitB[n] = B[w];
       next.waitKeys[n] = keys[w];
       if (ids !== null) (next.waitIds as KeyId[])[n] = ids[w];
+      if (B[w] === null) next.identity = false;
       A[w] = B[w] = keys[w] = undefined;
     }
     next.waiters = n;
@@ -91,7 +116,7 @@ export class BatchState<K> {
    * is the slot).
    */
   liveKeys(): { keys: K[]; indexOfSlot: Int32Array } | null {
-    if (this.deadCount === 0) return null;
+    if (this.deadCount === 0) return null; // always so in identity mode
     const indexOfSlot = new Int32Array(this.keys.length).fill(-1);
     const keys: K[] = [];
     for (let slot = 0; slot < this.keys.length; slot++) {

@@ -357,6 +357,8 @@ export class BatchProcessor<K, V> {
   /** Appends an undecided waiter to the open batch; the accumulator decides it by the end of this synchronous run. */
   private stageLoad(key: K, id: KeyId, size: number, a: unknown, b: unknown): void {
     const batch = this.open ?? (this.open = new BatchState<K>(this.batchHint, this.withIds));
+    // A signal waiter must learn its slot when decided.
+    if (b === null) batch.materialize(batch.decided);
     const w = batch.waiters++;
     batch.waitA[w] = a;
     batch.waitB[w] = b;
@@ -415,11 +417,8 @@ export class BatchProcessor<K, V> {
     const stage = this.stage;
     for (let i = 0; i < n; i++, w++) {
       const d = stage[i * STAGE_STRIDE];
-      if (d >= 0 && (d & SEALS) === 0) {
-        this.accept(batch, w, d);
-        continue;
-      }
       if (d < 0) {
+        batch.materialize(w);
         const a = batch.waitA[w];
         const b = batch.waitB[w];
         batch.waitA[w] = batch.waitB[w] = undefined;
@@ -433,7 +432,14 @@ export class BatchProcessor<K, V> {
         batch = next;
         w = 0;
       }
-      this.accept(batch, w, d);
+      if (batch.identity && (d & ~SEALS) === ((w << SLOT_SHIFT) | NEW_SLOT)) {
+        // The common case: a new key in the next slot.
+        batch.positions = w + 1;
+        if (w === 0) this.opened(batch);
+      } else {
+        batch.materialize(w);
+        this.accept(batch, w, d);
+      }
       if ((d & SEALED_AFTER) !== 0) {
         const next = w + 1 < batch.waiters ? batch.splitOff(w + 1, this.batchHint) : null;
         this.mirrorSeal(batch, next);
@@ -484,6 +490,7 @@ export class BatchProcessor<K, V> {
       }
       if (batch === null) batch = this.open = new BatchState<K>(this.batchHint, this.withIds);
       if (segment === null) {
+        batch.materialize(batch.decided);
         segment = new ManySegment(group, at);
         const w = batch.waiters++;
         batch.waitA[w] = segment;
@@ -590,7 +597,7 @@ export class BatchProcessor<K, V> {
     this.running.add(batch);
     const live = batch.liveKeys();
     // Results are matched against our own copy: execute may keep or mutate its array.
-    const keys = live === null ? batch.keys : live.keys;
+    const keys = live === null ? batch.slotKeys() : live.keys;
     const indexOfSlot = live === null ? null : live.indexOfSlot;
     let result: unknown;
     try {

@@ -56,6 +56,15 @@ export function distribute<K>(batch: BatchState<K>, bySlot: ArrayLike<unknown>, 
   const B = batch.waitB;
   const S = batch.waitSlot;
   const n = batch.waiters;
+  if (batch.identity) {
+    // Waiter w is a plain load of slot w.
+    for (let w = 0; w < n; w++) {
+      const value = bySlot[w];
+      if (value instanceof Error) (B[w] as (e: unknown) => void)(value);
+      else (A[w] as (v: unknown) => void)(value);
+    }
+    return;
+  }
   for (let w = 0; w < n; w++) {
     const a = A[w];
     if (a === undefined) continue;
