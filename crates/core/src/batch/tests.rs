@@ -605,7 +605,9 @@ fn ingest_decides_exactly_as_add_does_one_load_at_a_time() {
                             }
                         }
                     }
-                    chunked.ingest(&text, &mut stage, count).expect("well formed");
+                    chunked
+                        .ingest(&text, &mut stage, count)
+                        .expect("well formed");
                     for (i, (number, word, size)) in keys.iter().enumerate() {
                         let key = number.or(word.as_deref().map(Key::Text));
                         let expected = single.add(key, *size);
