@@ -33,8 +33,8 @@ export class BatchState<K> {
    * `keys` nor `waitSlot` is filled (see {@link materialize}).
    */
   identity = true;
-  /** The key of each slot (the first caller's key), once not in identity mode. */
-  readonly keys: K[] = [];
+  /** The key of each slot (the first caller's key), once not in identity mode; `positions` of them. */
+  readonly keys: K[];
   /** Slot positions (live or dead), as in the accumulator. */
   positions = 0;
   /** Slots whose every waiter left (aborted): not sent to `execute`. */
@@ -54,6 +54,7 @@ export class BatchState<K> {
     this.waitB = new Array<unknown>(hint);
     this.waitKeys = new Array<K | undefined>(hint);
     this.waitSlot = new Array<number>(hint);
+    this.keys = new Array<K>(hint);
     this.waitIds = withIds ? new Array<KeyId>(hint) : null;
   }
 
@@ -69,9 +70,9 @@ export class BatchState<K> {
 
   /** The key of each slot, once the batch is sealed. */
   slotKeys(): K[] {
-    if (!this.identity) return this.keys;
-    this.waitKeys.length = this.waiters;
-    return this.waitKeys as K[];
+    const keys = this.identity ? (this.waitKeys as K[]) : this.keys;
+    keys.length = this.positions;
+    return keys;
   }
 
   /** Moves the waiters from `from` on (all undecided) into a new batch. */
@@ -117,9 +118,9 @@ export class BatchState<K> {
    */
   liveKeys(): { keys: K[]; indexOfSlot: Int32Array } | null {
     if (this.deadCount === 0) return null; // always so in identity mode
-    const indexOfSlot = new Int32Array(this.keys.length).fill(-1);
+    const indexOfSlot = new Int32Array(this.positions).fill(-1);
     const keys: K[] = [];
-    for (let slot = 0; slot < this.keys.length; slot++) {
+    for (let slot = 0; slot < this.positions; slot++) {
       if (this.dead?.[slot] === true) continue;
       indexOfSlot[slot] = keys.length;
       keys.push(this.keys[slot]);
