@@ -6,6 +6,7 @@
 const path = require('node:path');
 const DataLoader = require('dataloader');
 const { runSuite, printTable, toRows, record, loadTiercache, fmt } = require('./lib/harness.js');
+const { BareBatcher } = require('./lib/reference-batchers.js');
 
 loadTiercache(); // builds nothing; fails early when dist/ is missing
 const { createBatchProcessor } = require(path.join(__dirname, '../dist/batch/internal.js'));
@@ -21,6 +22,10 @@ const peers = {
   'tiercache native (dedupe: false)': () => createBatchProcessor({ execute: noop, maxBatchSize: BATCH, dedupe: false }, 'native'),
   // cache: false is dataloader's pure batcher (no dedupe): the fastest it gets.
   'dataloader 2.2.3 (cache: false)': () => new DataLoader(noop, { cache: false, maxBatchSize: BATCH }),
+  // The floor (bench/lib/reference-batchers.js): one promise per load and
+  // nothing else, then the same with the cheapest plain-JS dedupe.
+  'floor: bare batcher': () => new BareBatcher(noop, BATCH),
+  'floor: bare batcher + Map dedupe': () => new BareBatcher(noop, BATCH, true),
 };
 // dataloader with its cache (dedupe) is meant to live for one request: a fresh one per round.
 const perRoundDataLoader = 'dataloader 2.2.3 (cache, one per round)';
@@ -188,17 +193,31 @@ function caseFor(suite, name) {
   return suite === 'load' ? loadCase(name, make) : loadManyCase(name, make);
 }
 
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
+}
+
 async function throughput(suite, title) {
   const names = [...Object.keys(peers), perRoundDataLoader];
-  const results = names.map((name) => runIsolated(suite, name));
+  // Rounds interleave the peers so that a slow spell of the shared machine
+  // hits all of them; each peer's figure is its median over the rounds.
+  const runs = new Map(names.map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) for (const name of names) runs.get(name).push(runIsolated(suite, name));
+  const results = names.map((name) => {
+    const all = runs.get(name);
+    return { name, hz: median(all.map((r) => r.hz)), rme: median(all.map((r) => r.rme)), samples: all.reduce((n, r) => n + r.samples, 0) };
+  });
   const rows = toRows(results, BATCH);
   printTable(title, rows, { baseline: 'dataloader 2.2.3 (cache: false)', unit: 'items/s' });
   record('batch', suite, rows);
 }
 
 async function main() {
-  await throughput('load', `load(): items/s, ${BATCH} loads per round, no-op execute, maxBatchSize ${BATCH}`);
-  await throughput('loadMany', `loadMany() of ${BATCH} keys: items/s, no-op execute`);
+  await throughput('load', `load(): items/s, ${BATCH} loads per round, no-op execute, maxBatchSize ${BATCH} (median of ${ROUNDS} interleaved rounds)`);
+  await throughput('loadMany', `loadMany() of ${BATCH} keys: items/s, no-op execute (median of ${ROUNDS} interleaved rounds)`);
 
   const crossing = crossingCosts();
   printTable('What each crossing costs (ns, median of 7 runs; lower is better)', crossing.map((r) => ({ name: r.name, value: Number(r.value.toFixed(1)) })), { baseline: 'raw fast path: startNext() (nothing ready)', unit: 'ns', lowerIsBetter: true });
