@@ -593,7 +593,7 @@ export class BatchProcessor<K, V> {
 
   private run(batch: BatchState<K>): void {
     batch.state = 'running';
-    this.batchHint = Math.min(Math.max(batch.waiters, 8), 4096);
+    this.batchHint = Math.min(Math.max(batch.waiters, batch.positions, 8), 4096);
     this.running.add(batch);
     const live = batch.liveKeys();
     // Results are matched against our own copy: execute may keep or mutate its array.
