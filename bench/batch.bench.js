@@ -6,6 +6,7 @@
 const path = require('node:path');
 const DataLoader = require('dataloader');
 const { runSuite, printTable, toRows, record, loadTiercache, fmt } = require('./lib/harness.js');
+const { BareBatcher } = require('./lib/reference-batchers.js');
 
 loadTiercache(); // builds nothing; fails early when dist/ is missing
 const { createBatchProcessor } = require(path.join(__dirname, '../dist/batch/internal.js'));
@@ -21,6 +22,10 @@ const peers = {
   'tiercache native (dedupe: false)': () => createBatchProcessor({ execute: noop, maxBatchSize: BATCH, dedupe: false }, 'native'),
   // cache: false is dataloader's pure batcher (no dedupe): the fastest it gets.
   'dataloader 2.2.3 (cache: false)': () => new DataLoader(noop, { cache: false, maxBatchSize: BATCH }),
+  // The floor (bench/lib/reference-batchers.js): one promise per load and
+  // nothing else, then the same with the cheapest plain-JS dedupe.
+  'floor: bare batcher': () => new BareBatcher(noop, BATCH),
+  'floor: bare batcher + Map dedupe': () => new BareBatcher(noop, BATCH, true),
 };
 // dataloader with its cache (dedupe) is meant to live for one request: a fresh one per round.
 const perRoundDataLoader = 'dataloader 2.2.3 (cache, one per round)';
@@ -148,27 +153,38 @@ async function latencyScenario(name, makeGet, backend) {
   return { name, requests: latencies.length, roundTrips: backend.calls, p50: pct(0.5), p99: pct(0.99), wallMs };
 }
 
+/** Runs a scenario once to warm it up (JIT), then measures it on a fresh backend. */
+async function warmScenario(name, setup) {
+  for (let pass = 0; ; pass++) {
+    const b = fakeBackend(1);
+    const { get, done } = setup(b);
+    const result = await latencyScenario(name, get, b);
+    await done();
+    if (pass === 1) return result;
+  }
+}
+
 async function backendScenarios() {
   const out = [];
-  {
-    const b = fakeBackend(1);
-    out.push(await latencyScenario('unbatched (one call per request)', (key) => b.getMany([key]).then((r) => r[0]), b));
-  }
+  out.push(await warmScenario('unbatched (one call per request)', (b) => ({ get: (key) => b.getMany([key]).then((r) => r[0]), done: async () => {} })));
   for (const [name, options] of [
     ['tiercache native, tick batching', {}],
     ['tiercache native, maxWaitMs 2', { maxWaitMs: 2 }],
     ['tiercache js, tick batching', {}],
   ]) {
-    const b = fakeBackend(1);
-    const bp = createBatchProcessor({ execute: b.getMany, maxBatchSize: 100, ...options }, name.includes(' js') ? 'js' : 'native');
-    out.push(await latencyScenario(name, (key) => bp.load(key), b));
-    await bp.close();
+    out.push(
+      await warmScenario(name, (b) => {
+        const bp = createBatchProcessor({ execute: b.getMany, maxBatchSize: 100, ...options }, name.includes(' js') ? 'js' : 'native');
+        return { get: (key) => bp.load(key), done: () => bp.close() };
+      }),
+    );
   }
-  {
-    const b = fakeBackend(1);
-    const dl = new DataLoader(b.getMany, { cache: false, maxBatchSize: 100 });
-    out.push(await latencyScenario('dataloader 2.2.3 (cache: false)', (key) => dl.load(key), b));
-  }
+  out.push(
+    await warmScenario('dataloader 2.2.3 (cache: false)', (b) => {
+      const dl = new DataLoader(b.getMany, { cache: false, maxBatchSize: 100 });
+      return { get: (key) => dl.load(key), done: async () => {} };
+    }),
+  );
   return out;
 }
 
@@ -188,17 +204,31 @@ function caseFor(suite, name) {
   return suite === 'load' ? loadCase(name, make) : loadManyCase(name, make);
 }
 
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
+}
+
 async function throughput(suite, title) {
   const names = [...Object.keys(peers), perRoundDataLoader];
-  const results = names.map((name) => runIsolated(suite, name));
+  // Rounds interleave the peers so that a slow spell of the shared machine
+  // hits all of them; each peer's figure is its median over the rounds.
+  const runs = new Map(names.map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) for (const name of names) runs.get(name).push(runIsolated(suite, name));
+  const results = names.map((name) => {
+    const all = runs.get(name);
+    return { name, hz: median(all.map((r) => r.hz)), rme: median(all.map((r) => r.rme)), samples: all.reduce((n, r) => n + r.samples, 0) };
+  });
   const rows = toRows(results, BATCH);
   printTable(title, rows, { baseline: 'dataloader 2.2.3 (cache: false)', unit: 'items/s' });
   record('batch', suite, rows);
 }
 
 async function main() {
-  await throughput('load', `load(): items/s, ${BATCH} loads per round, no-op execute, maxBatchSize ${BATCH}`);
-  await throughput('loadMany', `loadMany() of ${BATCH} keys: items/s, no-op execute`);
+  await throughput('load', `load(): items/s, ${BATCH} loads per round, no-op execute, maxBatchSize ${BATCH} (median of ${ROUNDS} interleaved rounds)`);
+  await throughput('loadMany', `loadMany() of ${BATCH} keys: items/s, no-op execute (median of ${ROUNDS} interleaved rounds)`);
 
   const crossing = crossingCosts();
   printTable('What each crossing costs (ns, median of 7 runs; lower is better)', crossing.map((r) => ({ name: r.name, value: Number(r.value.toFixed(1)) })), { baseline: 'raw fast path: startNext() (nothing ready)', unit: 'ns', lowerIsBetter: true });
@@ -207,7 +237,7 @@ async function main() {
   const scenarios = await backendScenarios();
   const unbatched = scenarios[0];
   const lines = [
-    '\n### Fake backend, 1 ms per call: 50 clients x 40 sequential requests over 2000 keys',
+    '\n### Fake backend, 1 ms per call: 50 clients x 40 sequential requests over 2000 keys (after one warm-up pass)',
     '',
     '| case | round trips | saved | p50 ms | p99 ms | wall ms |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',

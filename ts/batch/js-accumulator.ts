@@ -47,7 +47,7 @@ function invalidState(message: string): TierCacheError {
 
 /** The pure-JS accumulator (see the module docs). */
 export class JsAccumulator implements Accumulator {
-  readonly stageCapacity = 1;
+  readonly stageCapacity = 256;
   private readonly limits: AccumulatorLimits;
   private open = new JsBatch(0);
   private readonly index = new Map<string | number, number>();

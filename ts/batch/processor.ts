@@ -12,18 +12,10 @@ import { BatchState } from './batch-state.js';
 import { JsAccumulator } from './js-accumulator.js';
 import { NativeAccumulator } from './native-accumulator.js';
 import { resolveOptions, type BatchProcessorOptions, type ResolvedOptions } from './options.js';
-import {
-  NEW_SLOT,
-  REJECT_QUEUE_FULL,
-  SEALED_AFTER,
-  SEALED_BEFORE,
-  SLOT_SHIFT,
-  STAGE_STRIDE,
-  SealReason,
-  type SealReasonValue,
-} from './protocol.js';
+import { NEW_SLOT, REJECT_QUEUE_FULL, SEALED_AFTER, SEALED_BEFORE, SLOT_SHIFT, STAGE_STRIDE, SealReason, type SealReasonValue } from './protocol.js';
+import { distribute, failWaiters, resultsByKey } from './results.js';
 import type { BatchStats } from './stats.js';
-import { ManyGroup, SignalGroup, SignalWaiter, settleWaiter } from './waiters.js';
+import { MANY, ManyGroup, ManySegment, SignalGroup, SignalWaiter, settleWaiter } from './waiters.js';
 
 /** Options of `load()`. */
 export interface BatchLoadOptions {
@@ -42,6 +34,7 @@ export interface BatchCloseOptions {
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 /** Keys of one loadMany() handed to the accumulator per call. */
 const MANY_CHUNK = 256;
+const SEALS = SEALED_BEFORE | SEALED_AFTER;
 const resolvedPromise = Promise.resolve();
 
 // The executor of every load promise writes its resolvers here, so that a
@@ -81,6 +74,12 @@ function abortError(signal: AbortSignal): TierCacheError {
   return new TierCacheError(ErrorCode.ABORTED, 'the load was aborted', { cause: signal.reason });
 }
 
+function refusalError(decision: number): TierCacheError {
+  return decision === REJECT_QUEUE_FULL
+    ? new TierCacheError(ErrorCode.BATCH_QUEUE_FULL, 'the batch queue is full (maxQueued or maxQueuedBytes reached)')
+    : new TierCacheError(ErrorCode.BATCH_ITEM_TOO_LARGE, 'the item is larger than maxBatchBytes (oversize: reject) or maxQueuedBytes');
+}
+
 /**
  * Request batching: see docs/batch.md. `K` is the key type, `V` the result type.
  *
@@ -103,31 +102,32 @@ export class BatchProcessor<K, V> {
   private readonly keyOf: ((key: K) => string | number) | undefined;
   private readonly sizeOf: ((key: K) => number) | undefined;
   private readonly dedupe: boolean;
+  /** Whether waiters carry an identity besides their key (keyOf set, dedupe on). */
+  private readonly withIds: boolean;
   private readonly acc: Accumulator;
 
-  // Loads not yet handed to the accumulator (at most stageCapacity).
+  /**
+   * Scratch shared with the accumulator: the staged loads' sizes in, their
+   * decisions out. The staged loads themselves are the undecided tail of
+   * `open` (`staged === open.waiters - open.decided`).
+   */
+  private readonly stage: Float64Array;
   private readonly stageCapacity: number;
+  private staged = 0;
+  /** A microtask is queued that hands staged loads over, queues the tick seal and starts sealed batches. */
+  private scheduled = false;
+  private tickQueued = false;
   /** Initial capacity of a batch's arrays: the waiters of the last batch run. */
   private batchHint = 16;
-  private readonly stage: Float64Array;
-  private readonly stageIds: KeyId[];
-  /** What the accumulator reads identities from: the keys themselves unless keyOf is set. */
-  private readonly stageIdSource: KeyId[];
-  private readonly stageKeys: (K | undefined)[];
-  private readonly stageA: unknown[];
-  private readonly stageB: unknown[];
-  private staged = 0;
-  private drainScheduled = false;
 
-  // The mirror of the accumulator's batches.
+  // The mirror of the accumulator's batches. `open` receives loads; its
+  // `seq` is -1 until the accumulator accepted one of them.
   private open: BatchState<K> | null = null;
   private nextSeq = 0;
   private ready: BatchState<K>[] = [];
   private readyHead = 0;
   private readonly running = new Set<BatchState<K>>();
 
-  private tickScheduled = false;
-  private pumpScheduled = false;
   private windowTimer: NodeJS.Timeout | null = null;
   private windowBatch: BatchState<K> | null = null;
 
@@ -141,18 +141,8 @@ export class BatchProcessor<K, V> {
   private rejectedClosed = 0;
   private failedBatches = 0;
 
-  private readonly drainBound = (): void => {
-    this.drainScheduled = false;
-    this.drain();
-  };
-  private readonly tickThenBound = (): void => {
-    process.nextTick(this.tickBound);
-  };
+  private readonly microtaskBound = (): void => this.onMicrotask();
   private readonly tickBound = (): void => this.onTick();
-  private readonly pumpBound = (): void => {
-    this.pumpScheduled = false;
-    this.pump();
-  };
   private readonly windowBound = (): void => this.onWindow();
   private readonly abortBound = (waiter: SignalWaiter): void => this.onAbort(waiter);
 
@@ -163,15 +153,11 @@ export class BatchProcessor<K, V> {
     this.keyOf = resolved.keyOf;
     this.sizeOf = resolved.sizeOf;
     this.dedupe = resolved.limits.dedupe;
+    this.withIds = this.keyOf !== undefined && this.dedupe;
     this.implementation = forcedImplementation ?? implementation;
     this.acc = createAccumulator(this.implementation, resolved as ResolvedOptions<unknown, unknown>);
     this.stageCapacity = this.acc.stageCapacity;
     this.stage = new Float64Array(Math.max(this.stageCapacity, MANY_CHUNK) * STAGE_STRIDE);
-    this.stageIds = new Array<KeyId>(this.stageCapacity).fill(undefined);
-    this.stageKeys = new Array<K | undefined>(this.stageCapacity).fill(undefined);
-    this.stageA = new Array<unknown>(this.stageCapacity).fill(undefined);
-    this.stageB = new Array<unknown>(this.stageCapacity).fill(undefined);
-    this.stageIdSource = this.keyOf === undefined ? (this.stageKeys as unknown as KeyId[]) : this.stageIds;
   }
 
   /**
@@ -188,7 +174,7 @@ export class BatchProcessor<K, V> {
       checkKnownKeys(o, 'options', ['signal']);
       signal = checkOptionalSignal(o.signal, 'options.signal');
     }
-    const id = this.identify(key, -1);
+    const id = this.dedupe ? this.identify(key, -1) : undefined;
     const size = this.sizeOf === undefined ? 0 : this.measure(key, -1);
     if (this.closed) {
       this.rejectedClosed++;
@@ -196,13 +182,13 @@ export class BatchProcessor<K, V> {
     }
     const promise = new Promise<V>(capture as (resolve: (value: V) => void, reject: (reason: unknown) => void) => void);
     if (signal === undefined) {
-      this.push(key, id, size, capturedResolve, capturedReject);
+      this.stageLoad(key, id, size, capturedResolve, capturedReject);
     } else if (signal.aborted) {
       this.aborted++;
       capturedReject(abortError(signal));
     } else {
       const group = this.signalGroups.get(signal) ?? new SignalGroup(signal, this.signalGroups, this.abortBound);
-      this.push(key, id, size, new SignalWaiter(capturedResolve, capturedReject, group), null);
+      this.stageLoad(key, id, size, new SignalWaiter(capturedResolve, capturedReject, group), null);
     }
     return promise;
   }
@@ -218,7 +204,7 @@ export class BatchProcessor<K, V> {
     const n = keys.length;
     let ids: KeyId[] | null = null;
     let sizes: number[] | null = null;
-    if (this.keyOf !== undefined && this.dedupe) {
+    if (this.withIds) {
       ids = new Array<KeyId>(n);
       for (let i = 0; i < n; i++) ids[i] = this.identify(keys[i], i);
     } else if (this.dedupe) {
@@ -240,7 +226,6 @@ export class BatchProcessor<K, V> {
     this.drain();
     const source = ids ?? (keys as unknown as KeyId[]);
     const stage = this.stage;
-    let sealed = false;
     for (let from = 0; from < n; from += MANY_CHUNK) {
       const count = Math.min(MANY_CHUNK, n - from);
       if (sizes !== null) for (let i = 0; i < count; i++) stage[i * STAGE_STRIDE + 2] = sizes[from + i];
@@ -250,12 +235,9 @@ export class BatchProcessor<K, V> {
         for (let i = 0; i < count; i++) group.put(from + i, err);
         continue;
       }
-      for (let i = 0; i < count; i++) {
-        if (this.place(stage[i * STAGE_STRIDE], keys[from + i], group, from + i)) sealed = true;
-      }
+      this.placeMany(group, keys, from, count);
     }
-    if (sealed) this.schedulePump();
-    this.scheduleTick();
+    this.schedule();
     return promise;
   }
 
@@ -302,13 +284,8 @@ export class BatchProcessor<K, V> {
       this.pump();
     } else {
       this.acc.clear();
-      const dropped = this.ready.slice(this.readyHead);
-      if (this.open !== null) dropped.push(this.open);
-      this.open = null;
-      this.ready = [];
-      this.readyHead = 0;
-      for (const batch of dropped) {
-        this.failWaiters(batch, closedError);
+      for (const batch of this.dropQueued()) {
+        failWaiters(batch, closedError);
         batch.markSettled();
       }
     }
@@ -357,9 +334,8 @@ export class BatchProcessor<K, V> {
 
   // ---- accepting loads -------------------------------------------------
 
-  /** The dedupe identity of `key`; `index` is its position in loadMany's keys, -1 for load(). */
+  /** The dedupe identity of `key` (dedupe on); `index` is its position in loadMany's keys, -1 for load(). */
   private identify(key: K, index: number): KeyId {
-    if (!this.dedupe) return undefined;
     const keyOf = this.keyOf;
     if (keyOf === undefined) {
       if (typeof key === 'string' || typeof key === 'number') return key;
@@ -378,100 +354,171 @@ export class BatchProcessor<K, V> {
     return checkInteger(size, `options.sizeOf(${argName(index)})`, 0);
   }
 
-  private push(key: K, id: KeyId, size: number, a: unknown, b: unknown): void {
-    const i = this.staged++;
-    this.stageKeys[i] = key;
-    if (this.keyOf !== undefined) this.stageIds[i] = id;
-    this.stage[i * STAGE_STRIDE + 2] = size;
-    this.stageA[i] = a;
-    this.stageB[i] = b;
-    this.scheduleTick();
-    if (this.staged === this.stageCapacity) {
-      this.drain();
-    } else if (!this.drainScheduled) {
-      // Decisions (and so queue-full rejections) apply by the end of this
-      // synchronous run at the latest.
-      this.drainScheduled = true;
-      // Not queueMicrotask: Node wraps each of those in an AsyncResource.
-      void resolvedPromise.then(this.drainBound);
+  /** Appends an undecided waiter to the open batch; the accumulator decides it by the end of this synchronous run. */
+  private stageLoad(key: K, id: KeyId, size: number, a: unknown, b: unknown): void {
+    const batch = this.open ?? (this.open = new BatchState<K>(this.batchHint, this.withIds));
+    // A signal waiter must learn its slot when decided.
+    if (b === null) batch.materialize(batch.decided);
+    const w = batch.waiters++;
+    batch.waitA[w] = a;
+    batch.waitB[w] = b;
+    batch.waitKeys[w] = key;
+    if (batch.waitIds !== null) batch.waitIds[w] = id;
+    if (this.sizeOf !== undefined) this.stage[this.staged * STAGE_STRIDE + 2] = size;
+    if (++this.staged === this.stageCapacity) this.drain();
+    this.schedule();
+  }
+
+  /**
+   * Queues the microtask that hands staged loads over (decisions, and so
+   * queue-full rejections, apply by the end of this synchronous run at the
+   * latest), queues the tick seal and starts sealed batches. Not
+   * queueMicrotask: Node wraps each of those in an AsyncResource.
+   */
+  private schedule(): void {
+    if (!this.scheduled) {
+      this.scheduled = true;
+      void resolvedPromise.then(this.microtaskBound);
     }
   }
 
-  /** Without a window, the open batch is sealed at the end of the tick in which it opened. */
-  private scheduleTick(): void {
-    if (this.maxWaitMs === undefined && !this.tickScheduled) {
-      this.tickScheduled = true;
-      void resolvedPromise.then(this.tickThenBound);
+  private onMicrotask(): void {
+    this.scheduled = false;
+    this.drain();
+    // Without a window, the open batch is sealed at the end of the tick in
+    // which it opened: after every promise callback of that tick.
+    if (this.maxWaitMs === undefined && !this.tickQueued) {
+      this.tickQueued = true;
+      process.nextTick(this.tickBound);
     }
+    if (this.readyHead < this.ready.length) this.pump();
   }
 
-  /** Hands the staged loads to the accumulator and applies its decisions. */
+  /** Hands the staged loads to the accumulator and applies its decisions to the mirror. */
   private drain(): void {
     const n = this.staged;
     if (n === 0) return;
     this.staged = 0;
-    const stage = this.stage;
-    const keys = this.stageKeys;
-    const stageA = this.stageA;
-    const stageB = this.stageB;
+    let batch = this.open as BatchState<K>;
+    let w = batch.decided;
     try {
-      this.acc.ingest(this.stageIdSource, 0, stage, n);
+      this.acc.ingest(batch.waitIds ?? (batch.waitKeys as KeyId[]), w, this.stage, n);
     } catch (err) {
-      for (let i = 0; i < n; i++) {
-        settleWaiter(stageA[i], stageB[i], err, true);
-        stageA[i] = stageB[i] = keys[i] = this.stageIds[i] = undefined;
+      // Nothing was applied: every staged load fails with the error.
+      for (; w < batch.waiters; w++) {
+        const a = batch.waitA[w];
+        const b = batch.waitB[w];
+        batch.waitA[w] = batch.waitB[w] = batch.waitKeys[w] = undefined;
+        settleWaiter(a, b, err, true);
       }
+      batch.waiters = batch.decided;
       return;
     }
-    let sealed = false;
-    for (let i = 0; i < n; i++) {
-      if (this.place(stage[i * STAGE_STRIDE], keys[i] as K, stageA[i], stageB[i])) sealed = true;
-      stageA[i] = stageB[i] = keys[i] = this.stageIds[i] = undefined;
+    const stage = this.stage;
+    for (let i = 0; i < n; i++, w++) {
+      const d = stage[i * STAGE_STRIDE];
+      if (d < 0) {
+        batch.materialize(w);
+        const a = batch.waitA[w];
+        const b = batch.waitB[w];
+        batch.waitA[w] = batch.waitB[w] = undefined;
+        batch.waitSlot[w] = -1;
+        settleWaiter(a, b, refusalError(d), true);
+        continue;
+      }
+      if ((d & SEALED_BEFORE) !== 0) {
+        const next = batch.splitOff(w, this.batchHint);
+        this.mirrorSeal(batch, next);
+        batch = next;
+        w = 0;
+      }
+      if (batch.identity && (d & ~SEALS) === ((w << SLOT_SHIFT) | NEW_SLOT)) {
+        // The common case: a new key in the next slot.
+        batch.positions = w + 1;
+        if (w === 0) this.opened(batch);
+      } else {
+        batch.materialize(w);
+        this.accept(batch, w, d);
+      }
+      if ((d & SEALED_AFTER) !== 0) {
+        const next = w + 1 < batch.waiters ? batch.splitOff(w + 1, this.batchHint) : null;
+        this.mirrorSeal(batch, next);
+        if (next === null) return;
+        batch = next;
+        w = -1;
+      }
     }
-    if (sealed) this.schedulePump();
+    batch.decided = batch.waiters;
   }
 
-  /** Applies one decision: rejects the waiter, or records it in its slot. True when a batch was sealed. */
-  private place(d: number, key: K, a: unknown, b: unknown): boolean {
-    if (d < 0) {
-      const full = d === REJECT_QUEUE_FULL;
-      const error = full
-        ? new TierCacheError(ErrorCode.BATCH_QUEUE_FULL, 'the batch queue is full (maxQueued or maxQueuedBytes reached)')
-        : new TierCacheError(ErrorCode.BATCH_ITEM_TOO_LARGE, 'the item is larger than maxBatchBytes (oversize: reject) or maxQueuedBytes');
-      settleWaiter(a, b, error, true);
-      return false;
-    }
-    let sealed = false;
-    if ((d & SEALED_BEFORE) !== 0) {
-      this.mirrorSeal();
-      sealed = true;
-    }
-    const batch = this.open ?? this.openBatch();
+  /** Applies an accepted decision `d` to waiter `w` of `batch`. */
+  private accept(batch: BatchState<K>, w: number, d: number): void {
     const slot = d >>> SLOT_SHIFT;
     if ((d & NEW_SLOT) !== 0) {
-      batch.keys[slot] = key;
-      if (batch.deadCount !== 0) batch.revive(slot);
+      if (slot === batch.positions) {
+        if (batch.positions++ === 0) this.opened(batch);
+      } else if (batch.deadCount !== 0) {
+        batch.revive(slot);
+      }
+      batch.keys[slot] = batch.waitKeys[w] as K;
     }
-    const w = batch.waiters++;
-    batch.waitA[w] = a;
-    batch.waitB[w] = b;
     batch.waitSlot[w] = slot;
-    if (b === null) {
-      const waiter = a as SignalWaiter;
+    if (batch.waitB[w] === null) {
+      const waiter = batch.waitA[w] as SignalWaiter;
       waiter.batch = batch;
       waiter.index = w;
       waiter.slot = slot;
     }
-    if ((d & SEALED_AFTER) !== 0) {
-      this.mirrorSeal();
-      sealed = true;
-    }
-    return sealed;
   }
 
-  private openBatch(): BatchState<K> {
-    const batch = new BatchState<K>(this.nextSeq++, this.batchHint);
-    this.open = batch;
+  /** Applies the decisions of `count` keys of a loadMany (positions `from..`), one segment per batch. */
+  private placeMany(group: ManyGroup, keys: readonly K[], from: number, count: number): void {
+    const stage = this.stage;
+    let batch = this.open;
+    let segment: ManySegment | null = null;
+    for (let i = 0; i < count; i++) {
+      const d = stage[i * STAGE_STRIDE];
+      const at = from + i;
+      if (d < 0) {
+        group.put(at, refusalError(d));
+        continue;
+      }
+      if ((d & SEALED_BEFORE) !== 0) {
+        this.mirrorSeal(batch as BatchState<K>, null);
+        batch = null;
+        segment = null;
+      }
+      if (batch === null) batch = this.open = new BatchState<K>(this.batchHint, this.withIds);
+      if (segment === null) {
+        batch.materialize(batch.decided);
+        segment = new ManySegment(group, at);
+        const w = batch.waiters++;
+        batch.waitA[w] = segment;
+        batch.waitB[w] = MANY;
+        batch.waitSlot[w] = -1;
+        batch.decided = batch.waiters;
+      }
+      const slot = d >>> SLOT_SHIFT;
+      if ((d & NEW_SLOT) !== 0) {
+        if (slot === batch.positions) {
+          if (batch.positions++ === 0) this.opened(batch);
+        } else if (batch.deadCount !== 0) {
+          batch.revive(slot);
+        }
+        batch.keys[slot] = keys[at];
+      }
+      segment.add(at, slot);
+      if ((d & SEALED_AFTER) !== 0) {
+        this.mirrorSeal(batch, null);
+        batch = null;
+        segment = null;
+      }
+    }
+  }
+
+  /** The accumulator accepted the first load of `batch`. */
+  private opened(batch: BatchState<K>): void {
+    batch.seq = this.nextSeq++;
     if (this.maxWaitMs !== undefined && !this.closed) {
       batch.openedAt = performance.now();
       if (this.windowTimer === null) {
@@ -479,22 +526,24 @@ export class BatchProcessor<K, V> {
         this.windowTimer = setTimeout(this.windowBound, this.maxWaitMs);
       }
     }
-    return batch;
   }
 
-  private mirrorSeal(): void {
-    this.ready.push(this.open as BatchState<K>);
-    this.open = null;
+  /** The accumulator sealed `batch`; `next` (its split-off tail, or null) becomes the open one. */
+  private mirrorSeal(batch: BatchState<K>, next: BatchState<K> | null): void {
+    batch.decided = batch.waiters;
+    this.ready.push(batch);
+    this.open = next;
   }
 
   private sealOpen(reason: SealReasonValue): void {
-    if (this.acc.seal(reason)) this.mirrorSeal();
+    const open = this.open;
+    if (open !== null && open.seq >= 0 && this.acc.seal(reason)) this.mirrorSeal(open, null);
   }
 
   // ---- triggers ----------------------------------------------------------
 
   private onTick(): void {
-    this.tickScheduled = false;
+    this.tickQueued = false;
     this.drain();
     this.sealOpen(SealReason.tick);
     this.pump();
@@ -504,7 +553,7 @@ export class BatchProcessor<K, V> {
     this.windowTimer = null;
     this.drain();
     const open = this.open;
-    if (open === null) return;
+    if (open === null || open.seq < 0) return;
     const left = open === this.windowBatch ? 0 : open.openedAt + (this.maxWaitMs as number) - performance.now();
     if (left <= 0) {
       this.sealOpen(SealReason.time);
@@ -523,12 +572,6 @@ export class BatchProcessor<K, V> {
   }
 
   // ---- running batches ---------------------------------------------------
-
-  private schedulePump(): void {
-    if (this.pumpScheduled) return;
-    this.pumpScheduled = true;
-    void resolvedPromise.then(this.pumpBound);
-  }
 
   /** Starts sealed batches while the accumulator grants in-flight slots. */
   private pump(): void {
@@ -550,12 +593,15 @@ export class BatchProcessor<K, V> {
 
   private run(batch: BatchState<K>): void {
     batch.state = 'running';
-    this.batchHint = Math.min(Math.max(batch.waiters, 8), 4096);
+    this.batchHint = Math.min(Math.max(batch.waiters, batch.positions, 8), 4096);
     this.running.add(batch);
-    const { keys, indexOfSlot } = batch.liveKeys();
+    const live = batch.liveKeys();
+    // Results are matched against our own copy: execute may keep or mutate its array.
+    const keys = live === null ? batch.slotKeys() : live.keys;
+    const indexOfSlot = live === null ? null : live.indexOfSlot;
     let result: unknown;
     try {
-      result = (0, this.execute)(keys);
+      result = (0, this.execute)(keys.slice());
     } catch (err) {
       void resolvedPromise.then(() => this.onFailure(batch, keys.length, err));
       return;
@@ -580,96 +626,29 @@ export class BatchProcessor<K, V> {
       this.failedBatches++;
       const reason = err instanceof Error ? err.message : describe(err);
       const error = new TierCacheError(ErrorCode.BATCH_EXECUTE_FAILED, `execute failed for a batch of ${count} keys: ${reason}`, { cause: err });
-      this.failWaiters(batch, () => error);
+      failWaiters(batch, () => error);
     }
     this.pump();
   }
 
   private onResults(batch: BatchState<K>, keys: K[], indexOfSlot: Int32Array | null, values: unknown): void {
     if (this.finishRun(batch)) {
+      let bySlot: ArrayLike<unknown> | TierCacheError;
       try {
-        this.distribute(batch, keys, indexOfSlot, values);
+        bySlot = resultsByKey(keys, values, this.keyOf);
       } catch (err) {
         // keyOf threw while matching a returned Map: nobody may be left hanging.
+        bySlot = new TierCacheError(ErrorCode.BATCH_INVALID_RESULT, `could not match the results of execute: ${describe(err instanceof Error ? err.message : err)}`, { cause: err });
+      }
+      if (bySlot instanceof TierCacheError) {
         this.failedBatches++;
-        const error = new TierCacheError(ErrorCode.BATCH_INVALID_RESULT, `could not match the results of execute: ${describe(err instanceof Error ? err.message : err)}`, { cause: err });
-        this.failWaiters(batch, () => error);
+        const error = bySlot;
+        failWaiters(batch, () => error);
+      } else {
+        distribute(batch, bySlot, indexOfSlot);
       }
     }
     this.pump();
-  }
-
-  private distribute(batch: BatchState<K>, keys: K[], indexOfSlot: Int32Array | null, values: unknown): void {
-    let bySlot: ArrayLike<unknown>;
-    if (Array.isArray(values)) {
-      if (values.length !== keys.length) {
-        this.failedBatches++;
-        const error = new TierCacheError(
-          ErrorCode.BATCH_INVALID_RESULT,
-          `execute returned ${values.length} results for ${keys.length} keys; return one result per key in key order, or a Map`,
-        );
-        this.failWaiters(batch, () => error);
-        return;
-      }
-      bySlot = values;
-    } else if (values instanceof Map) {
-      bySlot = this.resultsFromMap(keys, values);
-    } else {
-      this.failedBatches++;
-      const error = new TierCacheError(
-        ErrorCode.BATCH_INVALID_RESULT,
-        `execute must resolve to an array or a Map, got ${describe(values)}`,
-      );
-      this.failWaiters(batch, () => error);
-      return;
-    }
-    const A = batch.waitA;
-    const B = batch.waitB;
-    const S = batch.waitSlot;
-    for (let w = 0; w < batch.waiters; w++) {
-      const a = A[w];
-      if (a === undefined) continue;
-      const slot = S[w];
-      const value = bySlot[indexOfSlot === null ? slot : indexOfSlot[slot]];
-      settleWaiter(a, B[w], value, value instanceof Error);
-    }
-  }
-
-  private resultsFromMap(keys: K[], map: Map<unknown, unknown>): unknown[] {
-    const out = new Array<unknown>(keys.length);
-    const keyOf = this.keyOf;
-    let lookup: Map<unknown, unknown> = map;
-    if (keyOf !== undefined) {
-      lookup = new Map();
-      for (const [k, v] of map) {
-        let id: unknown;
-        try {
-          id = keyOf(k as K);
-        } catch {
-          continue;
-        }
-        lookup.set(id, v);
-      }
-    }
-    for (let i = 0; i < keys.length; i++) {
-      const probe = keyOf === undefined ? keys[i] : keyOf(keys[i]);
-      out[i] = lookup.has(probe)
-        ? lookup.get(probe)
-        : new TierCacheError(ErrorCode.BATCH_NOT_RETURNED, `execute returned no result for key ${describe(keys[i])}`);
-    }
-    return out;
-  }
-
-  /** Rejects every waiter still in `batch` with `make()` (loadMany positions get it as their result). */
-  private failWaiters(batch: BatchState<K>, make: () => Error): void {
-    const A = batch.waitA;
-    const B = batch.waitB;
-    for (let w = 0; w < batch.waiters; w++) {
-      const a = A[w];
-      if (a === undefined) continue;
-      A[w] = undefined;
-      settleWaiter(a, B[w], make(), true);
-    }
   }
 
   // ---- abort and close -----------------------------------------------------
@@ -686,10 +665,21 @@ export class BatchProcessor<K, V> {
     waiter.settle(abortError(waiter.signal), true);
   }
 
+  /** Takes the open batch and every sealed batch not started out of the mirror. */
+  private dropQueued(): BatchState<K>[] {
+    const dropped = this.ready.slice(this.readyHead);
+    if (this.open !== null) dropped.push(this.open);
+    this.open = null;
+    this.ready = [];
+    this.readyHead = 0;
+    return dropped;
+  }
+
   /** Resolves close() once nothing is open, queued, staged or running. */
   private settleCloseIfIdle(): boolean {
     if (this.closeResolve === null) return false;
-    if (this.open !== null || this.readyHead < this.ready.length || this.running.size > 0 || this.staged > 0) return false;
+    const open = this.open;
+    if ((open !== null && open.seq >= 0) || this.readyHead < this.ready.length || this.running.size > 0 || this.staged > 0) return false;
     if (this.closeTimer !== null) clearTimeout(this.closeTimer);
     this.closeTimer = null;
     const resolve = this.closeResolve;
@@ -700,16 +690,11 @@ export class BatchProcessor<K, V> {
 
   private giveUp(timeoutMs: number): void {
     this.closeTimer = null;
-    const error = (): TierCacheError =>
-      new TierCacheError(ErrorCode.TIMEOUT, `close() stopped waiting for execute after ${timeoutMs} ms`);
+    const error = (): TierCacheError => new TierCacheError(ErrorCode.TIMEOUT, `close() stopped waiting for execute after ${timeoutMs} ms`);
     this.acc.clear();
-    const pending = [...this.ready.slice(this.readyHead), ...this.running];
-    if (this.open !== null) pending.push(this.open);
-    this.open = null;
-    this.ready = [];
-    this.readyHead = 0;
+    const pending = [...this.dropQueued(), ...this.running];
     for (const batch of pending) {
-      this.failWaiters(batch, error);
+      failWaiters(batch, error);
       if (batch.state === 'running') {
         batch.abandoned = true;
       } else {

@@ -64,15 +64,17 @@ pub(crate) unsafe fn utf16_arg(
         return Err(not_string());
     }
     buf.clear();
-    buf.resize(len + 1, 0);
+    buf.reserve(len + 1);
     let mut written = 0usize;
+    // Written straight into the spare capacity: no zeroing first.
     if unsafe {
         sys::napi_get_value_string_utf16(env, value, buf.as_mut_ptr(), len + 1, &mut written)
     } != sys::Status::napi_ok
     {
         return Err(not_string());
     }
-    buf.truncate(written);
+    // SAFETY: Node-API initialised `written` (<= len) code units.
+    unsafe { buf.set_len(written.min(len)) };
     Ok(())
 }
 

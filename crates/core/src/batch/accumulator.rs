@@ -62,6 +62,33 @@ fn is_integral(value: f64) -> bool {
     (unsafe { value.to_int_unchecked::<i64>() }) as f64 == value
 }
 
+/// The key and size of validated load `i` of a stage; advances `offset`
+/// past its text.
+#[inline]
+fn decode<'t>(
+    text: &'t [u16],
+    stage: &[f64],
+    i: usize,
+    offset: &mut usize,
+) -> (Option<Key<'t>>, u64) {
+    let base = i * STAGE_STRIDE;
+    let kind = stage[base];
+    let key = if kind >= 0.0 {
+        // SAFETY: validated as an integer in 0..=2^53.
+        let len = unsafe { kind.to_int_unchecked::<i64>() } as usize;
+        let units = &text[*offset..*offset + len];
+        *offset += len;
+        Some(Key::Text(units))
+    } else if kind == KEY_NUMBER {
+        Some(Key::Number(stage[base + 1]))
+    } else {
+        None
+    };
+    // SAFETY: validated as an integer in 0..=2^53.
+    let size = unsafe { stage[base + 2].to_int_unchecked::<i64>() } as u64;
+    (key, size)
+}
+
 fn invalid_state(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidState, message)
 }
@@ -225,25 +252,110 @@ impl Accumulator {
             }
         }
         let mut offset = 0usize;
-        for i in 0..count {
+        let mut i = 0usize;
+        while i < count {
+            i = self.ingest_common(text, stage, count, i, &mut offset);
+            if i == count {
+                break;
+            }
+            let (key, size) = decode(text, stage, i, &mut offset);
+            stage[i * STAGE_STRIDE] = f64::from(self.add(key, size));
+            i += 1;
+        }
+        Ok(())
+    }
+
+    /// Decides validated loads from `i` on while each one takes the common
+    /// path (a join, or a new slot that neither seals nor is refused), with
+    /// the counters in locals; returns the index of the first load that
+    /// needs [`Self::add`] (not decided yet), or `count`. The decisions are
+    /// exactly those `add` would make: this is `add` with its rare branches
+    /// cut off.
+    #[inline(always)]
+    fn ingest_common(
+        &mut self,
+        text: &[u16],
+        stage: &mut [f64],
+        count: usize,
+        mut i: usize,
+        offset: &mut usize,
+    ) -> usize {
+        let limits = self.limits;
+        let open = &mut self.open;
+        let index = &mut self.index;
+        let mut queued = self.queued;
+        let mut queued_bytes = self.queued_bytes;
+        let mut loads = 0u64;
+        let mut deduped = 0u64;
+        while i < count {
             let base = i * STAGE_STRIDE;
+            let mut text_end = *offset;
             let kind = stage[base];
             let key = if kind >= 0.0 {
-                // SAFETY: validated above as an integer in 0..=2^53.
-                let len = unsafe { kind.to_int_unchecked::<i64>() } as usize;
-                let units = &text[offset..offset + len];
-                offset += len;
-                Some(Key::Text(units))
+                // SAFETY: validated by `ingest` as an integer in 0..=2^53.
+                text_end += unsafe { kind.to_int_unchecked::<i64>() } as usize;
+                Some(Key::Text(&text[*offset..text_end]))
             } else if kind == KEY_NUMBER {
                 Some(Key::Number(stage[base + 1]))
             } else {
                 None
-            };
-            // SAFETY: validated above as an integer in 0..=2^53.
+            }
+            .filter(|_| limits.dedupe);
+            // SAFETY: validated by `ingest` as an integer in 0..=2^53.
             let size = unsafe { stage[base + 2].to_int_unchecked::<i64>() } as u64;
-            stage[base] = f64::from(self.add(key, size));
+            let vacant = match key {
+                Some(k) => match index.find(k) {
+                    Ok(slot) => {
+                        let entry = &mut open.slots[slot as usize];
+                        if entry.waiters == 0 || queued >= limits.max_queued {
+                            break;
+                        }
+                        entry.waiters += 1;
+                        open.waiting += 1;
+                        queued += 1;
+                        loads += 1;
+                        deduped += 1;
+                        stage[base] = f64::from(accepted(slot, 0));
+                        *offset = text_end;
+                        i += 1;
+                        continue;
+                    }
+                    Err(vacant) => Some((k, vacant)),
+                },
+                None => None,
+            };
+            let positions = open.positions();
+            let fits = size <= limits.max_batch_bytes
+                && size <= limits.max_batch_bytes - open.bytes
+                && size <= limits.max_queued_bytes
+                && size <= limits.max_queued_bytes - queued_bytes
+                && queued < limits.max_queued
+                && open.live + 1 < limits.max_batch_size
+                && positions + 1 < SLOT_LIMIT
+                && open.bytes + size != limits.max_batch_bytes;
+            if !fits {
+                break;
+            }
+            let slot = positions;
+            open.slots.push(Slot { waiters: 1, size });
+            if let Some((k, vacant)) = vacant {
+                index.insert(k, vacant, slot);
+            }
+            open.live += 1;
+            open.bytes += size;
+            open.waiting += 1;
+            queued += 1;
+            queued_bytes += size;
+            loads += 1;
+            stage[base] = f64::from(accepted(slot, NEW_SLOT));
+            *offset = text_end;
+            i += 1;
         }
-        Ok(())
+        self.queued = queued;
+        self.queued_bytes = queued_bytes;
+        self.stats.loads += loads;
+        self.stats.deduped += deduped;
+        i
     }
 
     /// Seals the open batch for `reason` and queues it to start. Returns

@@ -51,6 +51,7 @@ pub(crate) struct KeyIndex {
     arena: Vec<u16>,
 }
 
+#[inline(always)]
 fn canonical_number(value: f64) -> u64 {
     if value == 0.0 {
         0
@@ -63,11 +64,13 @@ fn canonical_number(value: f64) -> u64 {
 
 const SEED: u64 = 0x517c_c1b7_2722_0a95;
 
+#[inline(always)]
 fn mix(h: u64) -> u64 {
     let h = (h ^ (h >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^ (h >> 33)
 }
 
+#[inline(always)]
 fn hash_key(key: Key<'_>) -> u64 {
     match key {
         Key::Text(units) => {
@@ -99,6 +102,7 @@ impl KeyIndex {
         }
     }
 
+    #[inline(always)]
     fn matches(&self, entry: &Entry, key: Key<'_>) -> bool {
         match (entry.key, key) {
             (Stored::Text { start, len }, Key::Text(units)) => {
@@ -111,6 +115,7 @@ impl KeyIndex {
     }
 
     /// The slot of `key` in the open batch, or where to insert it.
+    #[inline(always)]
     pub(crate) fn find(&self, key: Key<'_>) -> Result<u32, Vacant> {
         let hash = hash_key(key);
         let mask = self.buckets.len() - 1;
@@ -139,8 +144,8 @@ impl KeyIndex {
         Vacant { hash, bucket: i }
     }
 
-    #[inline(always)]
     /// Records `key`, found vacant at `vacant` just before, as living in `slot`.
+    #[inline(always)]
     pub(crate) fn insert(&mut self, key: Key<'_>, vacant: Vacant, slot: u32) {
         let stored = match key {
             Key::Text(units) => {
