@@ -51,8 +51,11 @@ test('native accumulators free their registry slot when collected', async (t) =>
   t.true(peak > 0, 'many were alive at once');
   t.true(indexOf(fresh.handle) < 2000, 'a slot was reused');
   // Slots are reused, so the registry does not grow with every accumulator ever made.
+  // Finalizers run after collection and a few of the last ones may still be pending,
+  // so the bound allows a small margin; a registry that never reused slots would be
+  // ~2000 past the peak here.
   for (let i = 0; i < 2000; i++) new binding.NativeBatchAccumulator(4, Infinity, Infinity, Infinity, Infinity, true, false);
   await settleGc();
   const later = new binding.NativeBatchAccumulator(4, Infinity, Infinity, Infinity, Infinity, true, false);
-  t.true(indexOf(later.handle) <= peak + 1, `index ${indexOf(later.handle)} vs peak ${peak}`);
+  t.true(indexOf(later.handle) < peak + 200, `index ${indexOf(later.handle)} vs peak ${peak}`);
 });
