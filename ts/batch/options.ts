@@ -13,6 +13,7 @@ import {
   checkOptionsObject,
   describe,
 } from '../common/validate.js';
+import { Attr, instanceAttributes, resolveMetricsOption, type Attributes, type MetricsOption, type MetricsRegistry } from '../metrics/index.js';
 import type { AccumulatorLimits } from './accumulator.js';
 import { MAX_BATCH_SIZE } from './protocol.js';
 
@@ -61,6 +62,10 @@ export interface BatchProcessorOptions<K, V> {
    * number, `byteLength` of an ArrayBuffer view.
    */
   sizeOf?: (key: K) => number;
+  /** Where this processor reports its `batch.*` metrics: a registry, `true` for the process-wide `metrics` (default), `false` for none. */
+  metrics?: MetricsOption;
+  /** Instance name, reported as the `batch.name` attribute. */
+  name?: string;
 }
 
 /** Options after validation, with defaults applied. */
@@ -70,6 +75,8 @@ export interface ResolvedOptions<K, V> {
   readonly maxWaitMs: number | undefined;
   readonly keyOf: ((key: K) => string | number) | undefined;
   readonly sizeOf: ((key: K) => number) | undefined;
+  readonly registry: MetricsRegistry | null;
+  readonly attributes: Attributes;
 }
 
 const KNOWN = [
@@ -84,6 +91,8 @@ const KNOWN = [
   'dedupe',
   'keyOf',
   'sizeOf',
+  'metrics',
+  'name',
 ] as const;
 
 /** Default `maxBatchSize`. */
@@ -126,11 +135,15 @@ export function resolveOptions<K, V>(options: unknown): ResolvedOptions<K, V> {
   let sizeOf = o.sizeOf === undefined ? undefined : checkFunction<(key: K) => number>(o.sizeOf, 'options.sizeOf');
   const byteCapped = maxBatchBytes !== Number.POSITIVE_INFINITY || maxQueuedBytes !== Number.POSITIVE_INFINITY;
   if (sizeOf === undefined && byteCapped) sizeOf = defaultSizeOf;
+  const registry = resolveMetricsOption(o.metrics);
+  const attributes = instanceAttributes(o.name, 'options.name', Attr.batchName);
   return {
     execute,
     limits: { maxBatchSize, maxBatchBytes, maxQueued, maxQueuedBytes, maxInFlight, dedupe, rejectOversize: oversize === 'reject' },
     maxWaitMs,
     keyOf,
     sizeOf,
+    registry,
+    attributes,
   };
 }

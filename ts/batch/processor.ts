@@ -8,12 +8,14 @@ import { ErrorCode, TierCacheError } from '../common/errors.js';
 import { checkInteger, checkNumber, checkOptionalBoolean, checkOptionalSignal, checkOptionsObject, checkKnownKeys, describe } from '../common/validate.js';
 import { implementation, requireNativeBinding, type Implementation } from '../native/index.js';
 import type { Accumulator, KeyId } from './accumulator.js';
+import type { Registration } from '../metrics/index.js';
 import { BatchState } from './batch-state.js';
 import { JsAccumulator } from './js-accumulator.js';
 import { NativeAccumulator } from './native-accumulator.js';
 import { resolveOptions, type BatchProcessorOptions, type ResolvedOptions } from './options.js';
 import { NEW_SLOT, REJECT_QUEUE_FULL, SEALED_AFTER, SEALED_BEFORE, SLOT_SHIFT, STAGE_STRIDE, SealReason, type SealReasonValue } from './protocol.js';
 import { distribute, failWaiters, resultsByKey } from './results.js';
+import { BatchRecorder, collectBatch } from './metrics.js';
 import type { BatchStats } from './stats.js';
 import { MANY, ManyGroup, ManySegment, SignalGroup, SignalWaiter, settleWaiter } from './waiters.js';
 
@@ -105,6 +107,9 @@ export class BatchProcessor<K, V> {
   /** Whether waiters carry an identity besides their key (keyOf set, dedupe on). */
   private readonly withIds: boolean;
   private readonly acc: Accumulator;
+  /** Batch size and execute duration histograms; null without a metrics registry. */
+  private readonly recorder: BatchRecorder | null;
+  private readonly registration: Registration | null;
 
   /**
    * Scratch shared with the accumulator: the staged loads' sizes in, their
@@ -158,6 +163,14 @@ export class BatchProcessor<K, V> {
     this.acc = createAccumulator(this.implementation, resolved as ResolvedOptions<unknown, unknown>);
     this.stageCapacity = this.acc.stageCapacity;
     this.stage = new Float64Array(Math.max(this.stageCapacity, MANY_CHUNK) * STAGE_STRIDE);
+    if (resolved.registry === null) {
+      this.recorder = null;
+      this.registration = null;
+    } else {
+      // The recorder, not the processor, is registered (held weakly): a dropped processor is collected.
+      this.recorder = new BatchRecorder(() => this.stats());
+      this.registration = resolved.registry.register(this.recorder, collectBatch, resolved.attributes);
+    }
   }
 
   /**
@@ -599,16 +612,18 @@ export class BatchProcessor<K, V> {
     // Results are matched against our own copy: execute may keep or mutate its array.
     const keys = live === null ? batch.slotKeys() : live.keys;
     const indexOfSlot = live === null ? null : live.indexOfSlot;
+    this.recorder?.sizes.record(keys.length);
+    const startedAt = this.recorder === null ? 0 : performance.now();
     let result: unknown;
     try {
       result = (0, this.execute)(keys.slice());
     } catch (err) {
-      void resolvedPromise.then(() => this.onFailure(batch, keys.length, err));
+      void resolvedPromise.then(() => this.onFailure(batch, keys.length, err, startedAt));
       return;
     }
     Promise.resolve(result).then(
-      (values) => this.onResults(batch, keys, indexOfSlot, values),
-      (err: unknown) => this.onFailure(batch, keys.length, err),
+      (values) => this.onResults(batch, keys, indexOfSlot, values, startedAt),
+      (err: unknown) => this.onFailure(batch, keys.length, err, startedAt),
     );
   }
 
@@ -621,7 +636,17 @@ export class BatchProcessor<K, V> {
     return !abandoned;
   }
 
-  private onFailure(batch: BatchState<K>, count: number, err: unknown): void {
+  /** Records how long an execute call took (ok when `code` is null). */
+  private recordExecute(startedAt: number, code: string | null): void {
+    const r = this.recorder;
+    if (r === null) return;
+    const ns = (performance.now() - startedAt) * 1e6;
+    if (code === null) r.executeOk.record(ns);
+    else r.failed(code, ns);
+  }
+
+  private onFailure(batch: BatchState<K>, count: number, err: unknown, startedAt: number): void {
+    this.recordExecute(startedAt, ErrorCode.BATCH_EXECUTE_FAILED);
     if (this.finishRun(batch)) {
       this.failedBatches++;
       const reason = err instanceof Error ? err.message : describe(err);
@@ -631,7 +656,7 @@ export class BatchProcessor<K, V> {
     this.pump();
   }
 
-  private onResults(batch: BatchState<K>, keys: K[], indexOfSlot: Int32Array | null, values: unknown): void {
+  private onResults(batch: BatchState<K>, keys: K[], indexOfSlot: Int32Array | null, values: unknown, startedAt: number): void {
     if (this.finishRun(batch)) {
       let bySlot: ArrayLike<unknown> | TierCacheError;
       try {
@@ -640,6 +665,7 @@ export class BatchProcessor<K, V> {
         // keyOf threw while matching a returned Map: nobody may be left hanging.
         bySlot = new TierCacheError(ErrorCode.BATCH_INVALID_RESULT, `could not match the results of execute: ${describe(err instanceof Error ? err.message : err)}`, { cause: err });
       }
+      this.recordExecute(startedAt, bySlot instanceof TierCacheError ? bySlot.code : null);
       if (bySlot instanceof TierCacheError) {
         this.failedBatches++;
         const error = bySlot;
@@ -684,6 +710,7 @@ export class BatchProcessor<K, V> {
     this.closeTimer = null;
     const resolve = this.closeResolve;
     this.closeResolve = null;
+    this.registration?.unregister();
     resolve();
     return true;
   }
@@ -704,6 +731,7 @@ export class BatchProcessor<K, V> {
     this.running.clear();
     const resolve = this.closeResolve;
     this.closeResolve = null;
+    this.registration?.unregister();
     resolve?.();
   }
 }
