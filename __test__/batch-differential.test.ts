@@ -3,18 +3,9 @@ import type { Accumulator, AccumulatorLimits, KeyId } from '../ts/batch/accumula
 import { createAccumulator, createBatchProcessor } from '../ts/batch/internal.js';
 import { NEW_SLOT, SEALED_AFTER, SEALED_BEFORE, SLOT_SHIFT, STAGE_STRIDE, SealReason, type SealReasonValue } from '../ts/batch/protocol.js';
 import type { TierCacheError } from '../ts/index.js';
+import { mulberry32 } from './helpers/random.js';
 
-/** mulberry32: a small seeded generator, so a failing seed can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const KEY_POOL: KeyId[] = ['a', 'b', 'c', 'd', 'e', '1', 1, 2, 0, -0, Number.NaN, '', 'é', '😀', '\ud83d', 'user:12345', 3.5, undefined];
 

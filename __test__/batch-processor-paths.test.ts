@@ -1,5 +1,6 @@
 import test from 'ava';
 import { BatchProcessor, type TierCacheError } from '../ts/index.js';
+import { mulberry32 } from './helpers/random.js';
 
 // Seeded mixes of load(), load() with a signal, loadMany() and aborts, in
 // one synchronous run or across ticks, under random caps: every caller must
@@ -9,17 +10,7 @@ import { BatchProcessor, type TierCacheError } from '../ts/index.js';
 // batches with refusals among them, duplicates and aborts that leave the
 // identity fast path.
 
-/** mulberry32: a small seeded generator, so a failing seed can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const REFUSALS = new Set(['ERR_BATCH_QUEUE_FULL', 'ERR_BATCH_ITEM_TOO_LARGE', 'ERR_ABORTED']);
 

@@ -5,6 +5,7 @@
  */
 import type { ExecutionContext } from 'ava';
 import type { ConnectionPool, CreateContext, ManualClock, PoolOptions } from '../../ts/index.js';
+import { mulberry32 } from './random.js';
 
 /** A fake connection. */
 export class FakeResource {
@@ -107,16 +108,7 @@ export class FakeFactory {
 }
 
 /** A deterministic random source (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 /** Checks the gauges against each other and against the factory. */
 export function assertConsistent(
