@@ -7,3 +7,5 @@ pub mod error;
 
 pub use error::{Error, ErrorKind, Result};
 pub mod batch;
+#[cfg(test)]
+mod test_rng;

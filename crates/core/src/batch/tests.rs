@@ -537,21 +537,7 @@ fn the_index_survives_its_generation_counter_wrapping() {
     assert_eq!(index.find(Key::Number(2.0)), Ok(0));
 }
 
-/// xorshift64*: a small seeded generator, so a failing seed can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use crate::test_rng::Rng;
 
 #[test]
 fn ingest_decides_exactly_as_add_does_one_load_at_a_time() {

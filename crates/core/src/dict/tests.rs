@@ -1,20 +1,6 @@
 use super::*;
 
-/// A small deterministic PRNG (xorshift64*) so the samples are reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use crate::test_rng::Rng;
 
 /// JSON values of about 1 KiB shaped like API records: shared keys, unique ids and numbers.
 fn json_samples(count: usize, seed: u64) -> Vec<Vec<u8>> {
