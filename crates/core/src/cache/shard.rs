@@ -394,10 +394,8 @@ impl Shard {
         self.on_access(slot);
     }
 
-    /// Takes an entry out of its policy queue (and that queue's weight).
-    fn detach(&mut self, slot: u32) {
-        let weight = self.weight_of(slot);
-        let region = self.slab.meta(slot).region;
+    /// The slab, the queue of `region` and that queue's weight, borrowed together.
+    fn queue_of(&mut self, region: Region) -> (&mut Slab, &mut List, &mut u64) {
         let Self {
             slab,
             window,
@@ -408,11 +406,18 @@ impl Shard {
             protected_weight,
             ..
         } = self;
-        let (list, total) = match region {
-            Region::Window => (window, window_weight),
-            Region::Probation => (probation, probation_weight),
-            Region::Protected => (protected, protected_weight),
-        };
+        match region {
+            Region::Window => (slab, window, window_weight),
+            Region::Probation => (slab, probation, probation_weight),
+            Region::Protected => (slab, protected, protected_weight),
+        }
+    }
+
+    /// Takes an entry out of its policy queue (and that queue's weight).
+    fn detach(&mut self, slot: u32) {
+        let weight = self.weight_of(slot);
+        let region = self.slab.meta(slot).region;
+        let (slab, list, total) = self.queue_of(region);
         slab.unlink(Links::Policy, list, slot);
         *total -= weight;
     }
@@ -420,21 +425,7 @@ impl Shard {
     /// Appends an entry (not in any queue) as the most recent of `region`.
     fn attach(&mut self, slot: u32, region: Region) {
         let weight = self.weight_of(slot);
-        let Self {
-            slab,
-            window,
-            probation,
-            protected,
-            window_weight,
-            probation_weight,
-            protected_weight,
-            ..
-        } = self;
-        let (list, total) = match region {
-            Region::Window => (window, window_weight),
-            Region::Probation => (probation, probation_weight),
-            Region::Protected => (protected, protected_weight),
-        };
+        let (slab, list, total) = self.queue_of(region);
         slab.push_tail(Links::Policy, list, slot);
         slab.meta_mut(slot).region = region;
         *total += weight;
