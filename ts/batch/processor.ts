@@ -7,15 +7,15 @@
 import { ErrorCode, TierCacheError } from '../common/errors.js';
 import { checkInteger, checkNumber, checkOptionalBoolean, checkOptionalSignal, checkOptionsObject, checkKnownKeys, describe } from '../common/validate.js';
 import { implementation, requireNativeBinding, type Implementation } from '../native/index.js';
+import { nowNs, type Registration } from '../metrics/index.js';
 import type { Accumulator, KeyId } from './accumulator.js';
-import type { Registration } from '../metrics/index.js';
 import { BatchState } from './batch-state.js';
 import { JsAccumulator } from './js-accumulator.js';
 import { NativeAccumulator } from './native-accumulator.js';
 import { resolveOptions, type BatchProcessorOptions, type ResolvedOptions } from './options.js';
 import { NEW_SLOT, REJECT_QUEUE_FULL, SEALED_AFTER, SEALED_BEFORE, SLOT_SHIFT, STAGE_STRIDE, SealReason, type SealReasonValue } from './protocol.js';
-import { distribute, failWaiters, resultsByKey } from './results.js';
 import { BatchRecorder, collectBatch } from './metrics.js';
+import { distribute, failWaiters, resultsByKey } from './results.js';
 import type { BatchStats } from './stats.js';
 import { MANY, ManyGroup, ManySegment, SignalGroup, SignalWaiter, settleWaiter } from './waiters.js';
 
@@ -613,7 +613,7 @@ export class BatchProcessor<K, V> {
     const keys = live === null ? batch.slotKeys() : live.keys;
     const indexOfSlot = live === null ? null : live.indexOfSlot;
     this.recorder?.sizes.record(keys.length);
-    const startedAt = this.recorder === null ? 0 : performance.now();
+    const startedAt = this.recorder === null ? 0 : nowNs();
     let result: unknown;
     try {
       result = (0, this.execute)(keys.slice());
@@ -640,14 +640,14 @@ export class BatchProcessor<K, V> {
   private recordExecute(startedAt: number, code: string | null): void {
     const r = this.recorder;
     if (r === null) return;
-    const ns = (performance.now() - startedAt) * 1e6;
+    const ns = nowNs() - startedAt;
     if (code === null) r.executeOk.record(ns);
     else r.failed(code, ns);
   }
 
   private onFailure(batch: BatchState<K>, count: number, err: unknown, startedAt: number): void {
-    this.recordExecute(startedAt, ErrorCode.BATCH_EXECUTE_FAILED);
     if (this.finishRun(batch)) {
+      this.recordExecute(startedAt, ErrorCode.BATCH_EXECUTE_FAILED);
       this.failedBatches++;
       const reason = err instanceof Error ? err.message : describe(err);
       const error = new TierCacheError(ErrorCode.BATCH_EXECUTE_FAILED, `execute failed for a batch of ${count} keys: ${reason}`, { cause: err });
