@@ -1,6 +1,6 @@
-import test from 'ava';
 import { ErrorCode, TierCacheError } from '../ts/common/errors.js';
-import { Codec, dictionaryId, trainDictionary } from '../ts/codec/index.js';
+import { dictionaryId, trainDictionary } from '../ts/codec/index.js';
+import { Codec, test } from './helpers/codec-backends.js';
 import { implementation } from '../ts/native/index.js';
 import { fixtureDictionary, trainingSamples } from './helpers/dictionary.js';
 import { jsonValues } from './helpers/payloads.js';
