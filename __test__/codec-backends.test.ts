@@ -7,7 +7,7 @@ import test from 'ava';
 import * as zstd from 'zstd-napi/binding';
 import { Codec, dictionaryId, type CodecOptions } from '../ts/codec/index.js';
 import { ZSTD_MAX_LEVEL, ZSTD_MIN_LEVEL } from '../ts/codec/options.js';
-import { compressBound } from '../ts/codec/native-frames.js';
+import { compressBound, declaredContentSize } from '../ts/codec/native-frames.js';
 import { TierCacheError } from '../ts/common/errors.js';
 import { fixtureDictionary } from './helpers/dictionary.js';
 import { jsonPayload, jsonValues, randomBytes } from './helpers/payloads.js';
@@ -133,4 +133,38 @@ test("dictionaryId reads a trained dictionary's id as zstd does, without loading
   const raw = Buffer.from('raw content used as shared history');
   t.is(zstd.getDictIDFromDict(raw), 0);
   t.not(dictionaryId(raw), 0);
+});
+
+test("the native backend reads a frame's declared size as zstd does, for every field width", (t) => {
+  const cctx = new zstd.CCtx();
+  const frames: Buffer[] = [];
+  // Single-segment 1-byte sizes, 2-byte (+256) sizes, 4-byte sizes, and frames with a window byte.
+  for (const size of [0, 1, 255, 256, 257, 65_791, 65_792, 70_000, 300_000, 9 * 1024 * 1024]) {
+    const input = jsonPayload(size, size + 1).subarray(0, size);
+    const dst = Buffer.alloc(zstd.compressBound(size));
+    frames.push(dst.subarray(0, zstd.compress(dst, input, 3)));
+    const streamed = Buffer.alloc(zstd.compressBound(size) + 64);
+    cctx.reset(zstd.ResetDirective.sessionAndParameters);
+    cctx.setParameter(zstd.CParameter.contentSizeFlag, 0);
+    const [, produced] = cctx.compressStream2(streamed, input, zstd.EndDirective.end);
+    frames.push(streamed.subarray(0, produced));
+  }
+  const withDictId = Buffer.alloc(4096);
+  const dictCctx = new zstd.CCtx();
+  dictCctx.loadDictionary(fixtureDictionary());
+  frames.push(withDictId.subarray(0, dictCctx.compress2(withDictId, jsonValues(1, 1024, 3)[0])));
+  for (const frame of frames) t.is(declaredContentSize(frame), zstd.getFrameContentSize(frame), `frame of ${frame.length} bytes`);
+  for (let seed = 1; seed < 300; seed++) {
+    const bytes = randomBytes(seed % 20, seed);
+    let expected: number | null | undefined = undefined;
+    try {
+      expected = zstd.getFrameContentSize(Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), bytes]));
+    } catch {
+      expected = undefined;
+    }
+    const actual = declaredContentSize(Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), bytes]));
+    // Where zstd reads a size, the JS reader reads the same one. (It accepts some headers zstd rejects,
+    // e.g. a window over zstd's maximum: it only sizes the output, the addon then refuses the frame.)
+    if (expected !== undefined) t.is(actual, expected, `seed ${seed}`);
+  }
 });

@@ -1,7 +1,9 @@
 /**
  * Frames through the native addon's zstd (crates/core/src/codec): the
  * backend when zstd-napi cannot be loaded. The guard runs in Rust, in one
- * crossing per value; errors come back with the codec's codes.
+ * crossing per value; errors come back with the codec's codes. Output
+ * Buffers are allocated here, from the frame header, because a Buffer made
+ * by N-API costs about a microsecond (see the crossing costs in README.md).
  */
 import { ErrorCode, TierCacheError } from '../common/errors.js';
 import { requireNativeBinding, type NativeBinding } from '../native/index.js';
@@ -20,6 +22,42 @@ function typed(err: unknown): TierCacheError {
   return new TierCacheError(ErrorCode.INVALID_STATE, `the native zstd failed unexpectedly: ${message}`, { cause: err });
 }
 
+/** Bytes of the frame content size field, by the descriptor's top two bits (single-segment frames use 1 for 0). */
+const FCS_BYTES = [0, 2, 4, 8];
+/** Bytes of the dictionary id field, by the descriptor's low two bits. */
+const DICT_ID_BYTES = [0, 1, 2, 4];
+
+/**
+ * The content size a zstd frame's header declares (RFC 8878, 3.1.1.1), read
+ * in JS so the output Buffer can come from V8's pool: null when the frame
+ * declares none, undefined when the header cannot be read (the addon then
+ * reports what is wrong). Only sizes the output; the addon checks everything.
+ */
+export function declaredContentSize(frame: Uint8Array): number | null | undefined {
+  if (frame.length < 5) return undefined;
+  const descriptor = frame[4];
+  if ((descriptor & 0b1000) !== 0) return undefined; // reserved bit
+  const singleSegment = (descriptor & 0b10_0000) !== 0;
+  const flag = descriptor >>> 6;
+  const fcsBytes = flag === 0 && singleSegment ? 1 : FCS_BYTES[flag];
+  if (fcsBytes === 0) return null;
+  const at = 5 + (singleSegment ? 0 : 1) + DICT_ID_BYTES[descriptor & 0b11];
+  if (frame.length < at + fcsBytes) return undefined;
+  switch (fcsBytes) {
+    case 1:
+      return frame[at];
+    case 2:
+      return (frame[at] | (frame[at + 1] << 8)) + 256;
+    case 4:
+      return (frame[at] | (frame[at + 1] << 8) | (frame[at + 2] << 16) | (frame[at + 3] << 24)) >>> 0;
+    default: {
+      const low = (frame[at] | (frame[at + 1] << 8) | (frame[at + 2] << 16) | (frame[at + 3] << 24)) >>> 0;
+      const high = (frame[at + 4] | (frame[at + 5] << 8) | (frame[at + 6] << 16) | (frame[at + 7] << 24)) >>> 0;
+      return high * 2 ** 32 + low;
+    }
+  }
+}
+
 /** zstd's ZSTD_COMPRESSBOUND: the largest frame a `length`-byte input can need. */
 export function compressBound(length: number): number {
   const small = 128 * 1024;
@@ -27,12 +65,11 @@ export function compressBound(length: number): number {
 }
 
 export class NativeFrames implements ZstdFrames {
-  private readonly binding = requireNativeBinding();
   private readonly compressor: Compressor;
   private readonly decompressor: Decompressor;
 
   constructor(settings: FramesSettings) {
-    const { NativeZstdCompressor, NativeZstdDecompressor } = this.binding;
+    const { NativeZstdCompressor, NativeZstdDecompressor } = requireNativeBinding();
     try {
       this.compressor = new NativeZstdCompressor(settings.level, settings.checksum, settings.encodeDictionary?.bytes ?? null);
       this.decompressor = new NativeZstdDecompressor();
@@ -55,15 +92,20 @@ export class NativeFrames implements ZstdFrames {
   }
 
   frameContentSize(frame: Uint8Array): number | null {
-    try {
-      return this.binding.nativeZstdFrameContentSize(frame);
-    } catch (err) {
-      throw typed(err);
-    }
+    const size = declaredContentSize(frame);
+    if (size === undefined) throw new TierCacheError(ErrorCode.CODEC_CORRUPT, 'zstd frame header is truncated or invalid');
+    return size;
   }
 
   decompress(frame: Uint8Array, dictionaryId: number, limit: number): Buffer {
+    const size = declaredContentSize(frame);
     try {
+      if (typeof size === 'number' && size <= limit) {
+        const out = Buffer.allocUnsafe(size);
+        this.decompressor.decompressInto(frame, dictionaryId, limit, out);
+        return out;
+      }
+      // No size, an unreadable header or one over the limit: the addon streams, or says what is wrong.
       return this.decompressor.decompress(frame, dictionaryId, limit);
     } catch (err) {
       throw typed(err);

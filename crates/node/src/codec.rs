@@ -95,7 +95,34 @@ impl NativeZstdDecompressor {
     }
 
     /// Decodes exactly one frame with dictionary `dictionaryId` (0 for none)
-    /// into a new Buffer of at most `limit` bytes. Fails with
+    /// into `out`, sized from the content size the frame declares (read by
+    /// the facade, so the Buffer comes from V8's pool: a Buffer made here
+    /// costs about a microsecond). Fails like `decompress`, and with
+    /// `ERR_INVALID_ARG_VALUE` when the frame declares another size.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "frame: Uint8Array, dictionaryId: number, limit: number, out: Uint8Array"
+    )]
+    pub fn decompress_into(
+        &mut self,
+        frame: Bytes,
+        dictionary_id: u32,
+        limit: u32,
+        mut out: BytesMut,
+    ) -> Result<()> {
+        self.inner
+            .decompress_into(
+                frame.as_slice(),
+                dictionary_id,
+                limit as usize,
+                out.as_mut_slice(),
+            )
+            .map_err(map_error)
+    }
+
+    /// Decodes exactly one frame with dictionary `dictionaryId` (0 for none)
+    /// into a new Buffer of at most `limit` bytes: for frames whose size the
+    /// facade does not know (none declared, or a header it cannot read). Fails with
     /// `ERR_CODEC_TOO_LARGE`, `ERR_CODEC_CORRUPT` or `ERR_CODEC_DICTIONARY`.
     #[napi(
         catch_unwind,
@@ -126,13 +153,4 @@ impl NativeZstdDecompressor {
             }
         }
     }
-}
-
-/// The content size a frame declares (null when it declares none); fails
-/// with `ERR_CODEC_CORRUPT` when the header is truncated or invalid.
-#[napi(ts_args_type = "frame: Uint8Array")]
-pub fn native_zstd_frame_content_size(frame: Bytes) -> Result<Option<f64>> {
-    tiercache_core::codec::frame_content_size(frame.as_slice())
-        .map(|size| size.map(|s| s as f64))
-        .map_err(map_error)
 }

@@ -325,6 +325,28 @@ impl Decompressor {
         }
     }
 
+    /// Decodes one frame with the whole guard into `out`, which the caller
+    /// sized from the frame's declared content size (see
+    /// [`frame_content_size`]); a frame that declares another size, or none,
+    /// is refused.
+    pub fn decompress_into(
+        &mut self,
+        frame: &[u8],
+        dictionary_id: u32,
+        limit: usize,
+        out: &mut [u8],
+    ) -> Result<()> {
+        match Self::inspect(frame, limit)? {
+            FrameSize::Declared(size) if size == out.len() => {
+                self.decompress_declared(frame, dictionary_id, out)
+            }
+            _ => Err(Error::invalid_argument(format!(
+                "out holds {} bytes, but the frame does not declare that size",
+                out.len()
+            ))),
+        }
+    }
+
     /// Decodes one frame with the whole guard: [`Decompressor::inspect`],
     /// then a one-shot or a streamed decode.
     pub fn decompress(

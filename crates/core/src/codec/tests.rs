@@ -284,3 +284,29 @@ fn dictionary_id_zero_is_refused() {
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::InvalidArgument);
 }
+
+#[test]
+fn decompress_into_fills_a_buffer_of_the_declared_size_and_refuses_any_other() {
+    let input = text(3000, 12);
+    let frame = Compressor::new(3, true, None)
+        .unwrap()
+        .compress(&input)
+        .unwrap();
+    let mut decompressor = Decompressor::new().unwrap();
+    assert_eq!(frame_content_size(&frame).unwrap(), Some(3000));
+    let mut out = vec![0; 3000];
+    decompressor
+        .decompress_into(&frame, 0, LIMIT, &mut out)
+        .unwrap();
+    assert_eq!(out, input);
+    let mut short = vec![0; 2999];
+    let err = decompressor
+        .decompress_into(&frame, 0, LIMIT, &mut short)
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::InvalidArgument);
+    // The guard still runs first.
+    let err = decompressor
+        .decompress_into(&frame, 0, 2999, &mut out)
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::TooLarge);
+}
