@@ -35,7 +35,7 @@ pub fn train_dictionary(
 
 /// Compresses values into single zstd frames (content size always, checksum
 /// when asked, no dictionary id), one context per codec and thread. Private
-/// to tiercache (`ts/codec/native-engine.ts` wraps it).
+/// to tiercache (`ts/codec/native-frames.ts` wraps it).
 #[napi]
 pub struct NativeZstdCompressor {
     inner: Compressor,
@@ -69,7 +69,7 @@ impl NativeZstdCompressor {
 
 /// Decompresses single zstd frames under the codec's bomb guard (declared
 /// size checked before allocating, 8 MiB window, streamed decode stopped at
-/// the limit). Private to tiercache (`ts/codec/native-engine.ts` wraps it).
+/// the limit). Private to tiercache (`ts/codec/native-frames.ts` wraps it).
 #[napi]
 pub struct NativeZstdDecompressor {
     inner: Decompressor,

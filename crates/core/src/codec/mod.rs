@@ -1,6 +1,6 @@
 //! zstd frames for the codec, as the addon's engine: the Codec uses it when
 //! zstd-napi cannot be loaded, so the frames and the guard must be exactly the
-//! ones of its zstd-napi engine (`ts/codec/zstd-napi-engine.ts`). Values
+//! ones of its zstd-napi engine (`ts/codec/zstd-napi-frames.ts`). Values
 //! written by either engine are read by the other.
 //!
 //! Frames always carry their content size and never a dictionary id (the

@@ -26,6 +26,14 @@ fn text(len: usize, seed: u64) -> Vec<u8> {
     out
 }
 
+/// One frame of `input` at level 3.
+fn frame(input: &[u8], checksum: bool, dictionary: Option<&[u8]>) -> Vec<u8> {
+    Compressor::new(3, checksum, dictionary)
+        .unwrap()
+        .compress(input)
+        .unwrap()
+}
+
 /// Byte 4 of a frame: the frame header descriptor.
 fn descriptor(frame: &[u8]) -> u8 {
     frame[4]
@@ -77,10 +85,7 @@ fn frames_are_standard_zstd_readable_by_the_zstd_crate() {
 fn dictionaries_are_found_by_the_id_the_envelope_names() {
     let dictionary = text(8192, 21);
     let input = text(1024, 22);
-    let frame = Compressor::new(3, true, Some(&dictionary))
-        .unwrap()
-        .compress(&input)
-        .unwrap();
+    let frame = frame(&input, true, Some(&dictionary));
     let mut decompressor = Decompressor::new().unwrap();
     let missing = decompressor.decompress(&frame, 77, LIMIT).unwrap_err();
     assert_eq!(missing.kind, ErrorKind::Dictionary);
@@ -106,14 +111,8 @@ fn dictionaries_are_found_by_the_id_the_envelope_names() {
 fn a_dictionary_makes_small_values_smaller() {
     let dictionary = text(16_384, 31);
     let input = text(600, 32);
-    let plain = Compressor::new(3, false, None)
-        .unwrap()
-        .compress(&input)
-        .unwrap();
-    let with = Compressor::new(3, false, Some(&dictionary))
-        .unwrap()
-        .compress(&input)
-        .unwrap();
+    let plain = frame(&input, false, None);
+    let with = frame(&input, false, Some(&dictionary));
     assert!(
         with.len() < plain.len(),
         "{} vs {}",
@@ -125,10 +124,7 @@ fn a_dictionary_makes_small_values_smaller() {
 #[test]
 fn a_declared_size_over_the_limit_is_rejected_before_decoding() {
     let input = text(10_001, 5);
-    let frame = Compressor::new(3, false, None)
-        .unwrap()
-        .compress(&input)
-        .unwrap();
+    let frame = frame(&input, false, None);
     let mut decompressor = Decompressor::new().unwrap();
     let err = decompressor.decompress(&frame, 0, 10_000).unwrap_err();
     assert_eq!(err.kind, ErrorKind::TooLarge);
@@ -204,10 +200,7 @@ fn a_frame_needing_a_window_above_eight_mib_is_too_large() {
 #[test]
 fn truncation_at_any_byte_and_trailing_bytes_are_corrupt_never_a_panic() {
     let input = text(5000, 6);
-    let frame = Compressor::new(3, true, None)
-        .unwrap()
-        .compress(&input)
-        .unwrap();
+    let frame = frame(&input, true, None);
     let mut decompressor = Decompressor::new().unwrap();
     for cut in 0..frame.len() {
         let err = decompressor
@@ -247,10 +240,7 @@ fn a_truncated_frame_without_a_size_stops_with_an_error() {
 #[test]
 fn a_flipped_byte_is_caught_by_the_checksum() {
     let input = text(20_000, 7);
-    let mut frame = Compressor::new(3, true, None)
-        .unwrap()
-        .compress(&input)
-        .unwrap();
+    let mut frame = frame(&input, true, None);
     let last = frame.len() - 1;
     frame[last] ^= 0xff; // inside the 4-byte checksum
     let err = Decompressor::new()
@@ -288,10 +278,7 @@ fn dictionary_id_zero_is_refused() {
 #[test]
 fn decompress_into_fills_a_buffer_of_the_declared_size_and_refuses_any_other() {
     let input = text(3000, 12);
-    let frame = Compressor::new(3, true, None)
-        .unwrap()
-        .compress(&input)
-        .unwrap();
+    let frame = frame(&input, true, None);
     let mut decompressor = Decompressor::new().unwrap();
     assert_eq!(frame_content_size(&frame).unwrap(), Some(3000));
     let mut out = vec![0; 3000];
