@@ -1,7 +1,6 @@
-import test from 'ava';
 import * as zstd from 'zstd-napi/binding';
 import { ErrorCode, TierCacheError } from '../ts/common/errors.js';
-import { Codec } from '../ts/codec/index.js';
+import { Codec, test } from './helpers/codec-backends.js';
 import { fixtureDictionary } from './helpers/dictionary.js';
 import { jsonPayload, jsonValues, randomBytes } from './helpers/payloads.js';
 

@@ -1,8 +1,7 @@
-import test from 'ava';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { ErrorCode, TierCacheError } from '../ts/common/errors.js';
-import { Codec } from '../ts/codec/index.js';
+import { Codec, currentBackend, test, testOnce } from './helpers/codec-backends.js';
 import { OffloadPool } from '../ts/codec/offload.js';
 import { resolveCodecOptions } from '../ts/codec/options.js';
 import { Op, type WorkerResult } from '../ts/codec/protocol.js';
@@ -132,7 +131,7 @@ test('a full offload queue rejects at once with ERR_CODEC_QUEUE_FULL', async (t)
 });
 
 function crashPool(threads: number): OffloadPool {
-  const settings = resolveCodecOptions({ metrics: false }).engine;
+  const settings = resolveCodecOptions({ metrics: false, zstd: currentBackend() }).engine;
   return new OffloadPool(
     path.join(__dirname, 'fixtures', 'crashing-worker.ts'),
     { minBytes: 0, threads, idleTimeoutMs: 1000, maxQueue: 100 },
@@ -174,7 +173,7 @@ test('a worker crash with several threads busy rejects only the crashing task', 
 });
 
 for (const mode of ['close', 'no-close', 'close-while-busy']) {
-  test(`the process exits on its own after offloading (${mode})`, async (t) => {
+  testOnce(`the process exits on its own after offloading (${mode})`, async (t) => {
     const child = spawn(process.execPath, ['--import=tsx', path.join(__dirname, 'fixtures', 'offload-exit.ts'), mode], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
