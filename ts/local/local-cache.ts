@@ -16,35 +16,18 @@ import { implementation, type Implementation } from '../native/index.js';
 import { hashKey, type KeyBytes } from '../policy/hash.js';
 import { createPolicyPort, OUT_PAIRS, Reason, RING_PAIRS, type PolicyPort } from '../policy/index.js';
 import { coarseNow } from './clock.js';
-import { ENTRY_OVERHEAD_BYTES, MAX_KEY_LENGTH, MAX_TTL_MS } from './limits.js';
+import { ENTRY_OVERHEAD_BYTES, MAX_TTL_MS } from './limits.js';
 import { reportCache, type CacheReading } from './metrics.js';
 import { normalizeOptions, resolveTtl, type EvictionReason, type LocalCacheOptions, type SetOptions } from './options.js';
 import { sizer, type SizeOf } from './size.js';
 import type { LocalCacheStats } from './stats.js';
+import { checkKeys, keyError, validKey } from './keys.js';
 
 export type { LocalCacheStats } from './stats.js';
 
 const RING_LENGTH = RING_PAIRS * 2;
 const INITIAL_SLOTS = 16;
 const REASONS: readonly EvictionReason[] = ['evict', 'expire', 'set', 'delete'];
-
-function validKey(key: unknown): key is string {
-  return typeof key === 'string' && key.length !== 0 && key.length <= MAX_KEY_LENGTH;
-}
-
-function keyError(key: unknown, name: string): Error {
-  if (typeof key !== 'string') return new TypeError(`${name} must be a string, got ${describe(key)}`);
-  if (key.length === 0) return new RangeError(`${name} must not be empty`);
-  return new RangeError(`${name} must be at most ${MAX_KEY_LENGTH} characters long, got ${key.length}`);
-}
-
-function checkKeys(keys: unknown): asserts keys is string[] {
-  if (!Array.isArray(keys)) throw new TypeError(`keys must be an array of strings, got ${describe(keys)}`);
-  for (let i = 0; i < keys.length; i++) {
-    const key: unknown = keys[i];
-    if (!validKey(key)) throw keyError(key, `keys[${i}]`);
-  }
-}
 
 function grown<T extends Float64Array | Int32Array>(old: T, size: number): T {
   const next = new (old.constructor as new (n: number) => T)(size);

@@ -246,19 +246,30 @@ fn pending_arg(env: sys::napi_env, value: sys::napi_value) -> std::result::Resul
     Ok(count_of(pending, "pending")? as usize)
 }
 
-unsafe extern "C" fn raw_drain(
+/// A raw call `(handle, pending)`: applies the pending recorded hits, then `body`.
+unsafe fn policy_call(
     env: sys::napi_env,
     info: sys::napi_callback_info,
+    body: impl FnOnce(&mut Entry) -> std::result::Result<Ret, Error>,
 ) -> sys::napi_value {
     unsafe {
         respond(env, || {
             let [handle, pending] = args::<2>(env, info)?;
             let handle = number_arg(env, handle, "handle")?;
             let pending = pending_arg(env, pending)?;
-            with_entry(handle, |e| e.drain(pending))?;
-            Ok(Ret::Undefined)
+            with_entry(handle, |e| {
+                e.drain(pending)?;
+                body(e)
+            })
         })
     }
+}
+
+unsafe extern "C" fn raw_drain(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe { policy_call(env, info, |_| Ok(Ret::Undefined)) }
 }
 
 unsafe extern "C" fn raw_write(
@@ -266,23 +277,16 @@ unsafe extern "C" fn raw_write(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     unsafe {
-        respond(env, || {
-            let [handle, pending] = args::<2>(env, info)?;
-            let handle = number_arg(env, handle, "handle")?;
-            let pending = pending_arg(env, pending)?;
-            let result = with_entry(handle, |e| {
-                e.drain(pending)?;
-                let io = e.io();
-                let slot = slot_of(io[IO_SLOT], "slot")?;
-                let generation = slot_of(io[IO_GENERATION], "generation")?;
-                let hash = slot_of(io[IO_HASH], "hash")?;
-                let bytes = count_of(io[IO_BYTES], "bytes")?;
-                let expires = count_of(io[IO_EXPIRES], "expires")?;
-                let now = count_of(io[IO_NOW], "now")?;
-                let kept = e.policy.write(slot, generation, hash, bytes, expires, now);
-                Ok(e.report(kept))
-            })?;
-            Ok(Ret::Number(result))
+        policy_call(env, info, |e| {
+            let io = e.io();
+            let slot = slot_of(io[IO_SLOT], "slot")?;
+            let generation = slot_of(io[IO_GENERATION], "generation")?;
+            let hash = slot_of(io[IO_HASH], "hash")?;
+            let bytes = count_of(io[IO_BYTES], "bytes")?;
+            let expires = count_of(io[IO_EXPIRES], "expires")?;
+            let now = count_of(io[IO_NOW], "now")?;
+            let kept = e.policy.write(slot, generation, hash, bytes, expires, now);
+            Ok(Ret::Number(e.report(kept)))
         })
     }
 }
@@ -292,20 +296,13 @@ unsafe extern "C" fn raw_delete(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     unsafe {
-        respond(env, || {
-            let [handle, pending] = args::<2>(env, info)?;
-            let handle = number_arg(env, handle, "handle")?;
-            let pending = pending_arg(env, pending)?;
-            let result = with_entry(handle, |e| {
-                e.drain(pending)?;
-                let io = e.io();
-                let slot = slot_of(io[IO_SLOT], "slot")?;
-                let reason = reason_of(io[IO_REASON])?;
-                let now = count_of(io[IO_NOW], "now")?;
-                let removed = e.policy.delete(slot, reason, now);
-                Ok(e.report(removed))
-            })?;
-            Ok(Ret::Number(result))
+        policy_call(env, info, |e| {
+            let io = e.io();
+            let slot = slot_of(io[IO_SLOT], "slot")?;
+            let reason = reason_of(io[IO_REASON])?;
+            let now = count_of(io[IO_NOW], "now")?;
+            let removed = e.policy.delete(slot, reason, now);
+            Ok(Ret::Number(e.report(removed)))
         })
     }
 }
@@ -315,17 +312,10 @@ unsafe extern "C" fn raw_purge(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     unsafe {
-        respond(env, || {
-            let [handle, pending] = args::<2>(env, info)?;
-            let handle = number_arg(env, handle, "handle")?;
-            let pending = pending_arg(env, pending)?;
-            let result = with_entry(handle, |e| {
-                e.drain(pending)?;
-                let now = count_of(e.io()[IO_NOW], "now")?;
-                e.policy.expire_due(now);
-                Ok(e.report(false))
-            })?;
-            Ok(Ret::Number(result))
+        policy_call(env, info, |e| {
+            let now = count_of(e.io()[IO_NOW], "now")?;
+            e.policy.expire_due(now);
+            Ok(Ret::Number(e.report(false)))
         })
     }
 }
