@@ -4,7 +4,7 @@
 // -- local (or node --expose-gc bench/local.bench.js [section...] after npm
 // run build:ts). Sections: crossing hit many aside work ratio memory gc.
 const { execFileSync } = require('node:child_process');
-const { PerformanceObserver, constants } = require('node:perf_hooks');
+const { constants } = require('node:perf_hooks');
 const { LRUCache } = require('lru-cache');
 const { LRUCache: MnemonistLRU } = require('mnemonist');
 const { runSuite, printTable, record, machine } = require('./lib/harness.js');
