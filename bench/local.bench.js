@@ -44,16 +44,25 @@ function candidate(name, capacity) {
  * one process would make them polymorphic (slower for all).
  */
 function isolated(section, names) {
-  const rows = [];
-  for (const name of names) {
-    const out = execFileSync(process.execPath, ['--expose-gc', __filename, '--case', section, name], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: process.env,
-    });
-    rows.push(JSON.parse(out.trim().split('\n').pop()));
+  // Rounds interleave the candidates (A B C, A B C, ...) and each row is
+  // the median of its rounds, so a burst of load on a shared machine hits
+  // every candidate alike instead of one.
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const runs = new Map(names.map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names) {
+      const out = execFileSync(process.execPath, ['--expose-gc', __filename, '--case', section, name], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: process.env,
+      });
+      runs.get(name).push(JSON.parse(out.trim().split('\n').pop()));
+    }
   }
-  return rows;
+  return names.map((name) => {
+    const sorted = runs.get(name).sort((a, b) => a.value - b.value);
+    return sorted[Math.floor(sorted.length / 2)];
+  });
 }
 
 /** In a child: runs the cases and prints the result as JSON. */

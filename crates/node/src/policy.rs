@@ -48,10 +48,10 @@ impl Entry {
         }
         // SAFETY: the ring is only touched during calls on this thread.
         let ring: &[i32] = unsafe { self.ring.as_mut() };
-        let pairs = ring
-            .get(..pending * 2)
+        let refs = ring
+            .get(..pending)
             .ok_or_else(|| Error::invalid_argument("pending exceeds the hit ring"))?;
-        self.policy.drain(pairs);
+        self.policy.drain(refs);
         Ok(())
     }
 
@@ -178,7 +178,7 @@ impl NativePolicy {
             };
             let max_entries = count_of(max_entries, "maxEntries")?.max(1);
             let max_bytes = count_of(max_bytes, "maxBytes")?;
-            if io.len() < IO_LENGTH || !ring.len().is_multiple_of(2) || out.len() < 2 {
+            if io.len() < IO_LENGTH || out.len() < 2 {
                 return Err(Error::invalid_argument(
                     "ring, io and out must be sized as ts/policy/protocol.ts says",
                 ));
