@@ -86,7 +86,8 @@ function filledPort(impl, n) {
   const port = createPolicyPort(impl, 'tinylfu', { maxEntries: n, maxBytes: 0 }, 0);
   for (let slot = 0; slot < n; slot++) port.write(0, slot, 0, (slot * 2654435761) >>> 0, 100, 0, 0);
   const next = random(9);
-  for (let i = 0; i < port.ring.length; i += 2) port.ring[i] = Math.floor(next() * n);
+  // Refs of generation 0 without a TTL are plain slot numbers.
+  for (let i = 0; i < port.ring.length; i++) port.ring[i] = Math.floor(next() * n);
   return port;
 }
 
@@ -105,8 +106,8 @@ async function crossingCosts() {
     { name: 'empty call', fn: () => binding.probeNoop() },
     { name: 'number in, number out', fn: () => binding.probeNumber(7) },
     { name: 'string key in (19 chars)', fn: () => binding.probeKey(key) },
-    { name: 'policy drain of 256 recorded hits (native)', fn: () => ports.native.drain(256) },
-    { name: 'policy drain of 256 recorded hits (JS twin)', fn: () => ports.js.drain(256) },
+    { name: 'policy drain of 512 recorded hits (native)', fn: () => ports.native.drain(512) },
+    { name: 'policy drain of 512 recorded hits (JS twin)', fn: () => ports.js.drain(512) },
     { name: 'policy write: insert + 1 eviction (native)', fn: () => write(writers.native) },
     { name: 'policy write: insert + 1 eviction (JS twin)', fn: () => write(writers.js) },
     { name: 'JS: Map.get (for scale)', fn: () => scratchMap.get(key) },
