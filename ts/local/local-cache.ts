@@ -19,7 +19,7 @@ import { implementation, type Implementation } from '../native/index.js';
 import { hashKey, type KeyBytes } from '../policy/hash.js';
 import { createPolicyPort, OUT_PAIRS, Reason, refOf, Ring, type PolicyPort } from '../policy/index.js';
 import { coarseNow } from './clock.js';
-import { ENTRY_OVERHEAD_BYTES, MAX_TTL_MS } from './limits.js';
+import { ENTRY_OVERHEAD_BYTES, MAX_ENTRIES, MAX_TTL_MS } from './limits.js';
 import { reportCache, type CacheReading } from './metrics.js';
 import { normalizeOptions, resolveTtl, type EvictionReason, type LocalCacheOptions, type SetOptions } from './options.js';
 import { sizer, type SizeOf } from './size.js';
@@ -141,7 +141,7 @@ export class LocalCache<V = unknown> implements Iterable<string> {
     this.#maxBytes = o.maxBytes;
     this.#sizeOf = sizer(o.sizeOf, o.maxBytes !== 0);
     this.#onEvict = o.onEvict;
-    this.#port = createPolicyPort(impl, o.policy, { maxEntries: o.maxEntries === 0 ? 2 ** 24 : o.maxEntries, maxBytes: o.maxBytes }, this.#now());
+    this.#port = createPolicyPort(impl, o.policy, { maxEntries: o.maxEntries === 0 ? MAX_ENTRIES : o.maxEntries, maxBytes: o.maxBytes }, this.#now());
     this.#ring = this.#port.ring;
     this.#out = this.#port.out;
     this.#registration = o.registry?.register(this, collect, o.attributes) ?? null;
