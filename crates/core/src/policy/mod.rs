@@ -173,14 +173,14 @@ impl SlotPolicy {
 
     /// Expiry time of a live entry (0 = never).
     pub fn expires(&self, slot: u32) -> u64 {
-        self.slots.meta(slot).expires
+        self.slots.cold(slot).expires
     }
 
     /// Key hash of the entry last stored in `slot` (readable after removal;
     /// 0 for a slot never stored).
     pub fn hash(&self, slot: u32) -> u32 {
         if (slot as usize) < self.slots.capacity() {
-            self.slots.meta(slot).hash
+            self.slots.hot(slot).hash
         } else {
             0
         }
@@ -199,7 +199,7 @@ impl SlotPolicy {
 
     fn weight_of(&self, slot: u32) -> u64 {
         if self.weighted {
-            self.slots.meta(slot).bytes
+            self.slots.cold(slot).bytes
         } else {
             1
         }
@@ -218,7 +218,7 @@ impl SlotPolicy {
     }
 
     fn is_expired(&self, slot: u32, now: u64) -> bool {
-        let expires = self.slots.meta(slot).expires;
+        let expires = self.slots.cold(slot).expires;
         expires != 0 && expires <= now
     }
 
@@ -226,7 +226,7 @@ impl SlotPolicy {
 
     /// A hit on a live slot, applied at once (the off-heap cache, under its lock).
     pub fn hit(&mut self, slot: u32) {
-        let region = self.slots.meta(slot).region;
+        let region = self.slots.hot(slot).region;
         self.climber.record_hit(region);
         self.on_access(slot);
     }
@@ -240,7 +240,7 @@ impl SlotPolicy {
             let r = r as u32;
             let slot = r & REF_SLOT_MASK;
             let generation = (r >> REF_GENERATION_SHIFT) & GENERATION_MASK;
-            if matches!(self.slots.live(slot), Some(m) if m.generation == generation) {
+            if matches!(self.slots.live(slot), Some(h) if u32::from(h.generation) == generation) {
                 self.hit(slot);
             }
         }
@@ -376,15 +376,15 @@ impl SlotPolicy {
         now: u64,
     ) {
         self.slots.ensure(slot);
-        *self.slots.meta_mut(slot) = slots::Meta {
-            bytes,
-            expires,
-            hash,
-            generation: generation & GENERATION_MASK,
-            wbucket: slots::NO_BUCKET,
-            region: Region::Window,
-            live: true,
-        };
+        let hot = self.slots.hot_mut(slot);
+        hot.hash = hash;
+        hot.generation = (generation & GENERATION_MASK) as u8;
+        hot.region = Region::Window;
+        hot.live = true;
+        let cold = self.slots.cold_mut(slot);
+        cold.bytes = bytes;
+        cold.expires = expires;
+        cold.wbucket = slots::NO_BUCKET;
         self.count += 1;
         self.bytes += bytes;
         self.attach(slot, Region::Window);
@@ -408,11 +408,11 @@ impl SlotPolicy {
 
     fn update(&mut self, slot: u32, bytes: u64, expires: u64, now: u64) {
         let old_weight = self.weight_of(slot);
-        let old_bytes = self.slots.meta(slot).bytes;
-        let meta = self.slots.meta_mut(slot);
-        meta.bytes = bytes;
-        meta.expires = expires;
-        let region = meta.region;
+        let old_bytes = self.slots.cold(slot).bytes;
+        let cold = self.slots.cold_mut(slot);
+        cold.bytes = bytes;
+        cold.expires = expires;
+        let region = self.slots.hot(slot).region;
         self.bytes = self.bytes - old_bytes + bytes;
         let new_weight = self.weight_of(slot);
         let region_weight = self.weight_mut(region);
@@ -455,7 +455,7 @@ impl SlotPolicy {
     /// Takes an entry out of its policy queue (and that queue's weight).
     fn detach(&mut self, slot: u32) {
         let weight = self.weight_of(slot);
-        let region = self.slots.meta(slot).region;
+        let region = self.slots.hot(slot).region;
         let (slots, list, total) = self.queue_of(region);
         slots.unlink(Links::Policy, list, slot);
         *total -= weight;
@@ -466,7 +466,7 @@ impl SlotPolicy {
         let weight = self.weight_of(slot);
         let (slots, list, total) = self.queue_of(region);
         slots.push_tail(Links::Policy, list, slot);
-        slots.meta_mut(slot).region = region;
+        slots.hot_mut(slot).region = region;
         *total += weight;
     }
 
@@ -477,7 +477,7 @@ impl SlotPolicy {
     }
 
     fn remove(&mut self, slot: u32, reason: Reason) {
-        let bytes = self.slots.meta(slot).bytes;
+        let bytes = self.slots.cold(slot).bytes;
         self.detach(slot);
         self.wheel.unschedule(&mut self.slots, slot);
         self.slots.vacate(slot);
@@ -495,8 +495,10 @@ impl SlotPolicy {
                 .move_to_tail(Links::Policy, &mut self.window, slot);
             return;
         }
-        self.sketch.increment_later(self.slots.meta(slot).hash);
-        match self.slots.meta(slot).region {
+        let hot = self.slots.hot(slot);
+        let region = hot.region;
+        self.sketch.increment_later(hot.hash);
+        match region {
             Region::Window => self
                 .slots
                 .move_to_tail(Links::Policy, &mut self.window, slot),
@@ -626,8 +628,8 @@ impl SlotPolicy {
                 continue;
             }
             candidates -= 1;
-            let candidate_hash = self.slots.meta(candidate).hash;
-            let victim_hash = self.slots.meta(victim).hash;
+            let candidate_hash = self.slots.hot(candidate).hash;
+            let victim_hash = self.slots.hot(victim).hash;
             if self.admit(candidate_hash, victim_hash) {
                 let next = self.slots.next(victim);
                 self.evict_entry(victim, protect, kept);
@@ -751,7 +753,7 @@ impl SlotPolicy {
 
     /// The region of a live entry (tests).
     pub fn region(&self, slot: u32) -> Option<Region> {
-        self.slots.live(slot).map(|m| m.region)
+        self.slots.live(slot).map(|h| h.region)
     }
 
     /// Estimated frequency of a key hash (tests).
@@ -773,12 +775,12 @@ impl SlotPolicy {
             let mut slot = list.head;
             let mut prev = NIL;
             while slot != NIL {
-                let m = *self.slots.meta(slot);
-                assert!(m.live);
-                assert_eq!(m.region, region);
+                let h = *self.slots.hot(slot);
+                assert!(h.live);
+                assert_eq!(h.region, region);
                 assert_eq!(self.slots.prev(slot), prev);
                 sum += self.weight_of(slot);
-                bytes += m.bytes;
+                bytes += self.slots.cold(slot).bytes;
                 count += 1;
                 prev = slot;
                 slot = self.slots.next(slot);

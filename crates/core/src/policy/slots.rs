@@ -1,7 +1,9 @@
-//! Per-slot state of one policy: metadata in one compact array, the policy
-//! queues and timer-wheel buckets as intrusive lists over u32 slots in two
-//! more. No keys or values: the caller stores those by the same slot id.
-//! The arrays grow to the highest slot the caller uses.
+//! Per-slot state of one policy, split by access pattern: what a hit touches
+//! (hash, generation, region, the policy-queue links) in one 16-byte record,
+//! what only writes touch (bytes, expiry, timer-wheel links) in another. The
+//! queues and wheel buckets are intrusive lists over u32 slots. No keys or
+//! values: the caller stores those by the same slot id. The arrays grow to
+//! the highest slot the caller uses.
 
 /// No slot: the end of a list.
 pub(crate) const NIL: u32 = u32::MAX;
@@ -30,30 +32,50 @@ impl Region {
     }
 }
 
-/// Per-entry fields other than links.
+/// The fields a recorded hit touches, with the policy-queue links: 16 bytes,
+/// four entries to a cache line, so draining hits over a large cache touches
+/// as little memory as possible (it competes with the JS index for the CPU
+/// cache).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Meta {
-    /// Accounted bytes (the caller's size plus the fixed overhead).
-    pub bytes: u64,
-    /// Absolute expiry in clock milliseconds; 0 = never.
-    pub expires: u64,
+pub(crate) struct Hot {
+    pub prev: u32,
+    pub next: u32,
     pub hash: u32,
-    /// The caller's generation of the slot when the entry was stored: a
-    /// recorded hit carrying another generation is for an earlier entry.
-    pub generation: u32,
-    pub wbucket: u16,
+    /// The caller's generation of the slot (mod 32) when the entry was
+    /// stored: a recorded hit carrying another generation is for an earlier
+    /// entry.
+    pub generation: u8,
     pub region: Region,
     pub live: bool,
 }
 
-const VACANT: Meta = Meta {
-    bytes: 0,
-    expires: 0,
+/// The fields only writes, expiry and eviction touch.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cold {
+    /// Accounted bytes (the caller's size plus the fixed overhead).
+    pub bytes: u64,
+    /// Absolute expiry in clock milliseconds; 0 = never.
+    pub expires: u64,
+    pub wprev: u32,
+    pub wnext: u32,
+    pub wbucket: u16,
+}
+
+const VACANT_HOT: Hot = Hot {
+    prev: NIL,
+    next: NIL,
     hash: 0,
     generation: 0,
-    wbucket: NO_BUCKET,
     region: Region::Window,
     live: false,
+};
+
+const VACANT_COLD: Cold = Cold {
+    bytes: 0,
+    expires: 0,
+    wprev: NIL,
+    wnext: NIL,
+    wbucket: NO_BUCKET,
 };
 
 /// Neighbours of an entry in one intrusive list.
@@ -62,11 +84,6 @@ pub(crate) struct Link {
     pub prev: u32,
     pub next: u32,
 }
-
-const UNLINKED: Link = Link {
-    prev: NIL,
-    next: NIL,
-};
 
 /// The head (least recent) and tail (most recent) of an intrusive list.
 #[derive(Debug, Clone, Copy)]
@@ -96,36 +113,37 @@ pub(crate) enum Links {
 /// The slots of one policy.
 #[derive(Debug, Default)]
 pub(crate) struct Slots {
-    meta: Vec<Meta>,
-    links: Vec<Link>,
-    wheel_links: Vec<Link>,
+    hot: Vec<Hot>,
+    cold: Vec<Cold>,
 }
 
 impl Slots {
     /// Makes `slot` addressable, growing the arrays when needed.
     pub(crate) fn ensure(&mut self, slot: u32) {
         let needed = slot as usize + 1;
-        if needed > self.meta.len() {
-            let size = needed.max(self.meta.len() * 2).max(16);
-            self.meta.resize(size, VACANT);
-            self.links.resize(size, UNLINKED);
-            self.wheel_links.resize(size, UNLINKED);
+        if needed > self.hot.len() {
+            let size = needed.max(self.hot.len() * 2).max(16);
+            self.hot.resize(size, VACANT_HOT);
+            self.cold.resize(size, VACANT_COLD);
         }
     }
 
     /// Number of addressable slots.
     pub(crate) fn capacity(&self) -> usize {
-        self.meta.len()
+        self.hot.len()
     }
 
     /// Marks a slot as holding nothing (its hash stays readable until reuse).
     pub(crate) fn vacate(&mut self, slot: u32) {
         let i = slot as usize;
-        let m = &mut self.meta[i];
-        m.live = false;
-        m.wbucket = NO_BUCKET;
-        self.links[i] = UNLINKED;
-        self.wheel_links[i] = UNLINKED;
+        let hot = &mut self.hot[i];
+        hot.live = false;
+        hot.prev = NIL;
+        hot.next = NIL;
+        let cold = &mut self.cold[i];
+        cold.wbucket = NO_BUCKET;
+        cold.wprev = NIL;
+        cold.wnext = NIL;
     }
 
     /// Drops every slot and returns the memory to the allocator.
@@ -133,74 +151,98 @@ impl Slots {
         *self = Self::default();
     }
 
-    pub(crate) fn meta(&self, slot: u32) -> &Meta {
-        &self.meta[slot as usize]
+    pub(crate) fn hot(&self, slot: u32) -> &Hot {
+        &self.hot[slot as usize]
     }
 
-    pub(crate) fn meta_mut(&mut self, slot: u32) -> &mut Meta {
-        &mut self.meta[slot as usize]
+    pub(crate) fn hot_mut(&mut self, slot: u32) -> &mut Hot {
+        &mut self.hot[slot as usize]
+    }
+
+    pub(crate) fn cold(&self, slot: u32) -> &Cold {
+        &self.cold[slot as usize]
+    }
+
+    pub(crate) fn cold_mut(&mut self, slot: u32) -> &mut Cold {
+        &mut self.cold[slot as usize]
     }
 
     /// The entry in `slot` when it is live (out-of-range slots are not).
-    pub(crate) fn live(&self, slot: u32) -> Option<&Meta> {
-        self.meta.get(slot as usize).filter(|m| m.live)
-    }
-
-    fn links_of(&mut self, links: Links) -> &mut Vec<Link> {
-        match links {
-            Links::Policy => &mut self.links,
-            Links::Wheel => &mut self.wheel_links,
-        }
+    pub(crate) fn live(&self, slot: u32) -> Option<&Hot> {
+        self.hot.get(slot as usize).filter(|h| h.live)
     }
 
     pub(crate) fn link(&self, links: Links, slot: u32) -> Link {
         match links {
-            Links::Policy => self.links[slot as usize],
-            Links::Wheel => self.wheel_links[slot as usize],
+            Links::Policy => {
+                let h = &self.hot[slot as usize];
+                Link {
+                    prev: h.prev,
+                    next: h.next,
+                }
+            }
+            Links::Wheel => {
+                let c = &self.cold[slot as usize];
+                Link {
+                    prev: c.wprev,
+                    next: c.wnext,
+                }
+            }
+        }
+    }
+
+    fn set_prev(&mut self, links: Links, slot: u32, prev: u32) {
+        match links {
+            Links::Policy => self.hot[slot as usize].prev = prev,
+            Links::Wheel => self.cold[slot as usize].wprev = prev,
+        }
+    }
+
+    fn set_next(&mut self, links: Links, slot: u32, next: u32) {
+        match links {
+            Links::Policy => self.hot[slot as usize].next = next,
+            Links::Wheel => self.cold[slot as usize].wnext = next,
         }
     }
 
     /// The next (more recent) entry in its policy list.
     pub(crate) fn next(&self, slot: u32) -> u32 {
-        self.links[slot as usize].next
+        self.hot[slot as usize].next
     }
 
     /// The previous (less recent) entry in its policy list.
     pub(crate) fn prev(&self, slot: u32) -> u32 {
-        self.links[slot as usize].prev
+        self.hot[slot as usize].prev
     }
 
     /// Appends `slot` as the most recent entry of `list`.
     pub(crate) fn push_tail(&mut self, links: Links, list: &mut List, slot: u32) {
         let old_tail = list.tail;
-        let l = self.links_of(links);
-        l[slot as usize] = Link {
-            prev: old_tail,
-            next: NIL,
-        };
+        self.set_prev(links, slot, old_tail);
+        self.set_next(links, slot, NIL);
         if old_tail == NIL {
             list.head = slot;
         } else {
-            l[old_tail as usize].next = slot;
+            self.set_next(links, old_tail, slot);
         }
         list.tail = slot;
     }
 
     /// Removes `slot` from `list`.
     pub(crate) fn unlink(&mut self, links: Links, list: &mut List, slot: u32) {
-        let l = self.links_of(links);
-        let Link { prev, next } = l[slot as usize];
+        let Link { prev, next } = self.link(links, slot);
         if prev == NIL {
             list.head = next;
         } else {
-            l[prev as usize].next = next;
+            self.set_next(links, prev, next);
         }
         if next == NIL {
             list.tail = prev;
         } else {
-            l[next as usize].prev = prev;
+            self.set_prev(links, next, prev);
         }
-        l[slot as usize] = UNLINKED;
+        self.set_prev(links, slot, NIL);
+        self.set_next(links, slot, NIL);
     }
 
     /// Makes `slot` the most recent entry of `list`.
@@ -248,7 +290,7 @@ mod tests {
         assert!(slots.live(1000).is_none());
         slots.ensure(1000);
         assert!(slots.capacity() > 1000);
-        slots.meta_mut(1000).live = true;
+        slots.hot_mut(1000).live = true;
         assert!(slots.live(1000).is_some());
         slots.vacate(1000);
         assert!(slots.live(1000).is_none());

@@ -57,7 +57,7 @@ impl Wheel {
 
     /// Puts `slot` in the bucket of its expiry time relative to the wheel's time.
     pub(crate) fn schedule(&mut self, slots: &mut Slots, slot: u32) {
-        let expires = slots.meta(slot).expires;
+        let expires = slots.cold(slot).expires;
         let duration = expires.saturating_sub(self.time);
         let mut bucket = TOTAL_BUCKETS - 1;
         for level in 0..4 {
@@ -66,19 +66,19 @@ impl Wheel {
                 break;
             }
         }
-        slots.meta_mut(slot).wbucket = bucket as u16;
+        slots.cold_mut(slot).wbucket = bucket as u16;
         slots.push_tail(Links::Wheel, &mut self.buckets[bucket], slot);
         self.len += 1;
     }
 
     /// Takes `slot` out of its bucket, if it is in one.
     pub(crate) fn unschedule(&mut self, slots: &mut Slots, slot: u32) {
-        let bucket = slots.meta(slot).wbucket;
+        let bucket = slots.cold(slot).wbucket;
         if bucket == NO_BUCKET {
             return;
         }
         slots.unlink(Links::Wheel, &mut self.buckets[bucket as usize], slot);
-        slots.meta_mut(slot).wbucket = NO_BUCKET;
+        slots.cold_mut(slot).wbucket = NO_BUCKET;
         self.len -= 1;
     }
 
@@ -104,7 +104,7 @@ impl Wheel {
                 let mut slot = std::mem::take(&mut self.buckets[bucket]).head;
                 while slot != NIL {
                     let Link { next, .. } = slots.link(Links::Wheel, slot);
-                    slots.meta_mut(slot).wbucket = NO_BUCKET;
+                    slots.cold_mut(slot).wbucket = NO_BUCKET;
                     self.len -= 1;
                     due.push(slot);
                     slot = next;
@@ -126,9 +126,8 @@ mod tests {
     fn entry(slots: &mut Slots, expires: u64) -> u32 {
         let slot = slots.capacity() as u32;
         slots.ensure(slot);
-        let m = slots.meta_mut(slot);
-        m.expires = expires;
-        m.live = true;
+        slots.cold_mut(slot).expires = expires;
+        slots.hot_mut(slot).live = true;
         slot
     }
 
@@ -137,7 +136,7 @@ mod tests {
         wheel.advance(slots, now, &mut due);
         let mut expired = vec![];
         for slot in due {
-            if slots.meta(slot).expires <= now {
+            if slots.cold(slot).expires <= now {
                 expired.push(slot);
             } else {
                 wheel.schedule(slots, slot);
