@@ -182,8 +182,12 @@ function writeWorkloads(dir) {
   const body = `
   const out = { implementation: t.implementation, nativeLoadError: t.nativeLoadError === null ? null : t.nativeLoadError.message };
   const cache = new t.LocalCache({ maxEntries: 100 });
-  cache.set('k', 'v');
-  out.local = \`\${t.LocalCache.implementation}:\${cache.getString('k')}\`;
+  const user = { id: 42 };
+  cache.set('k', user);
+  out.local = \`\${t.LocalCache.implementation}:\${cache.get('k') === user}\`;
+  const offheap = new t.OffHeapCache({ maxEntries: 100 });
+  offheap.set('k', 'v');
+  out.offheap = \`\${t.OffHeapCache.implementation}:\${offheap.getString('k')}\`;
   const batch = new t.BatchProcessor({ execute: async (keys) => keys.map((k) => k.length) });
   out.batch = await Promise.all([batch.load('a'), batch.load('bb')]);
   const pool = new t.ConnectionPool({ create: async () => ({ id: 7 }), destroy: async () => {}, max: 2 });
@@ -247,7 +251,7 @@ function checkNativeInstall(dir) {
     for (const env of [{}, { TIERCACHE_WARN_FALLBACK: '1' }]) {
       expectWorkload(`${path.basename(dir)} ${file} ${JSON.stringify(env)}`, workload(dir, file, env), (out, r) => {
         const problems = commonChecks(out);
-        if (out.implementation !== 'native' || out.local !== 'native:v') problems.push('the native addon did not load');
+        if (out.implementation !== 'native' || out.local !== 'native:true' || out.offheap !== 'native:v') problems.push('the native addon did not load');
         if (out.nativeLoadError !== null) problems.push('nativeLoadError is set');
         // No zstd-napi build (its install script did not run): the addon's zstd, on the calling thread and on workers.
         const codec = out.codec;
@@ -267,7 +271,7 @@ function checkJsInstall(dir) {
   for (const file of ['workload.cjs', 'workload.mjs']) {
     expectWorkload(`${path.basename(dir)} ${file}`, workload(dir, file), (out, r) => {
       const problems = commonChecks(out);
-      if (out.implementation !== 'js' || out.local !== 'js:v') problems.push('did not fall back to the JS implementation');
+      if (out.implementation !== 'js' || out.local !== 'js:true' || out.offheap !== 'js:v') problems.push('did not fall back to the JS implementation');
       if (!out.nativeLoadError?.includes(reason)) problems.push(`nativeLoadError does not say "${reason}"`);
       if (out.codec.code !== 'ERR_CODEC_UNAVAILABLE' || !out.codec.message.includes('zstd-napi') || !out.codec.message.includes(platformPackage)) {
         problems.push('the Codec did not fail with ERR_CODEC_UNAVAILABLE naming zstd-napi and the platform package');
@@ -294,9 +298,12 @@ function checkTypeScript(dir) {
   const app = path.join(dir, 'app');
   fs.mkdirSync(app);
   const uses = `
-const cache = new LocalCache({ maxEntries: 10, ttlMs: 1000 });
-cache.set('a', 'b');
-const text: string | undefined = cache.getString('a');
+const cache = new LocalCache<{ name: string }>({ maxEntries: 10, ttlMs: 1000 });
+cache.set('a', { name: 'b' });
+const named: string | undefined = cache.get('a')?.name;
+const bytes = new OffHeapCache({ maxEntries: 10 });
+bytes.set('a', 'b');
+const text: string | undefined = bytes.getString('a');
 const impl: Implementation = implementation;
 const why: Error | null = nativeLoadError;
 const batch = new BatchProcessor<string, number>({ execute: async (keys) => keys.map((k) => k.length) });
@@ -306,9 +313,9 @@ const backend: 'zstd-napi' | 'native' = codec.zstd;
 const encoded: Buffer = codec.encode('x');
 const code: string = new TierCacheError(ErrorCode.CLOSED, 'closed').code;
 const scrape: string = metrics.prometheus();
-export { text, impl, why, batch, pool, backend, encoded, code, scrape };
+export { named, text, impl, why, batch, pool, backend, encoded, code, scrape };
 `;
-  const names = 'BatchProcessor, Codec, ConnectionPool, ErrorCode, LocalCache, TierCacheError, implementation, metrics, nativeLoadError, type Implementation';
+  const names = 'BatchProcessor, Codec, ConnectionPool, ErrorCode, LocalCache, OffHeapCache, TierCacheError, implementation, metrics, nativeLoadError, type Implementation';
   fs.writeFileSync(path.join(app, 'esm.mts'), `import { ${names} } from 'tiercache';\n${uses}`);
   fs.writeFileSync(path.join(app, 'cjs.cts'), `import { ${names} } from 'tiercache';\n${uses}`);
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');

@@ -9,8 +9,12 @@ const t = require('..');
 (async () => {
   assert.equal(t.implementation, 'native');
   const cache = new t.LocalCache({ maxEntries: 4 });
-  cache.set('k', 'v');
-  assert.equal(cache.getString('k'), 'v');
+  const value1 = { id: 1 };
+  cache.set('k', value1);
+  assert.equal(cache.get('k'), value1);
+  const offheap = new t.OffHeapCache({ maxEntries: 4 });
+  offheap.set('k', 'v');
+  assert.equal(offheap.getString('k'), 'v');
   const batch = new t.BatchProcessor({ execute: (keys) => keys.map((k) => k.length) });
   assert.deepEqual(await Promise.all([batch.load('a'), batch.load('bb')]), [1, 2]);
   const value = Buffer.from('tiercache '.repeat(500));

@@ -75,7 +75,7 @@ function installed(binary: Binary, missing: string[] = []): string {
 const probe = `const t = require('tiercache');
 const c = new t.LocalCache({ maxEntries: 2 });
 c.set('k', 'v');
-console.log(JSON.stringify({ impl: t.implementation, value: c.getString('k'), reason: t.nativeLoadError && t.nativeLoadError.message }));`;
+console.log(JSON.stringify({ impl: t.implementation, value: c.get('k'), reason: t.nativeLoadError && t.nativeLoadError.message }));`;
 
 async function probeIn(dir: string, extra: Record<string, string> = {}): Promise<{ out: { impl: string; value: string; reason: string | null }; stderr: string }> {
   const { stdout, stderr } = await run(process.execPath, ['-e', probe], { cwd: dir, env: env(extra) });
