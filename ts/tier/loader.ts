@@ -21,10 +21,20 @@ export function runWithHardTimeout<T>(
   call: (context: LoaderContext) => T | PromiseLike<T>,
 ): Promise<T> {
   const controller = new AbortController();
-  const onClose = (): void => controller.abort(closing.reason);
-  closing.addEventListener('abort', onClose);
+  let onClose: () => void = () => {};
   return new Promise<T>((resolve, reject) => {
     let settled = false;
+    onClose = (): void => {
+      if (settled) return;
+      finish();
+      controller.abort(closing.reason);
+      reject(closing.reason);
+    };
+    if (closing.aborted) {
+      reject(closing.reason);
+      return;
+    }
+    closing.addEventListener('abort', onClose);
     const finish = (): void => {
       settled = true;
       clock.clearTimer(timer);

@@ -44,7 +44,7 @@ import type { Encoded } from './serializer.js';
 import { reportTier, zeroStats, type TierCacheStats } from './stats.js';
 
 /** A loader of one key. */
-export type Loader<V> = (key: string, context: LoaderContext) => V | undefined | PromiseLike<V | undefined>;
+export type Loader<V> = (key: string, context: LoaderContext) => V | PromiseLike<V>;
 /** A loader of many keys: an array in key order, or a Map by key (missing keys are not cached). */
 export type BatchLoader<V> = (
   keys: string[],
@@ -290,7 +290,9 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
    * result is cached unless an invalidation raced it. A loader returning
    * undefined caches nothing. See docs/tier.md for timeouts and stale serving.
    */
-  getOrSet(key: string, loader: Loader<V>, options?: TierLoadOptions): Promise<V> {
+  getOrSet(key: string, loader: Loader<V>, options?: TierLoadOptions): Promise<V>;
+  getOrSet(key: string, loader: Loader<V | undefined>, options?: TierLoadOptions): Promise<V | undefined>;
+  getOrSet(key: string, loader: Loader<V | undefined>, options?: TierLoadOptions): Promise<V | undefined> {
     if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) return Promise.reject(keyError(key, 'key'));
     if (typeof loader !== 'function') return Promise.reject(new TypeError(`loader must be a function, got ${describe(loader)}`));
     if (this.#closePromise !== null) return Promise.reject(closedError());
@@ -307,7 +309,7 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
         }
       }
     }
-    return this.#getOrSetSlow(key, loader, options, entry) as Promise<V>;
+    return this.#getOrSetSlow(key, loader, options, entry) as Promise<V | undefined>;
   }
 
   /**
@@ -512,7 +514,7 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
     }
   }
 
-  async #getOrSetSlow(key: string, loader: Loader<V>, options: TierLoadOptions | undefined, entry: Entry | undefined): Promise<unknown> {
+  async #getOrSetSlow(key: string, loader: Loader<V | undefined>, options: TierLoadOptions | undefined, entry: Entry | undefined): Promise<unknown> {
     const o = resolveLoadOptions(options, this.#o);
     const now = this.#clock.now();
     const verdict = entry === undefined ? DEAD : this.#verdict(key, entry, now);
@@ -530,7 +532,7 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
   }
 
   /** Starts a background refresh of a hot entry read in the last part of its TTL (once, coalesced). */
-  #maybeRefresh(key: string, entry: Entry, now: number, loader: Loader<V>, options: TierLoadOptions | undefined): void {
+  #maybeRefresh(key: string, entry: Entry, now: number, loader: Loader<V | undefined>, options: TierLoadOptions | undefined): void {
     if (entry.freshUntil === Number.POSITIVE_INFINITY || this.#flights.has(key)) return;
     const refreshAt = entry.createdAt + (entry.freshUntil - entry.createdAt) * this.#o.refreshAhead;
     if (now < refreshAt || this.#refreshFailed.get(key) === entry.version) return;
