@@ -110,7 +110,7 @@ test('codec on: large values are stored compressed; off: raw; each cache reads b
 test('bytes that are not a valid envelope are a miss, counted and reported, and getOrSet replaces them', async (t) => {
   guardUnhandledRejections(t);
   const ns = freshNamespace();
-  const a = make<string>(t, ns, { l1: false });
+  const a = make<unknown>(t, ns, { l1: false });
   const errors: TierCacheError[] = [];
   a.on('error', (e) => errors.push(e as TierCacheError));
   await a.set('ok', 'fine');

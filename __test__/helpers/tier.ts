@@ -68,3 +68,13 @@ export async function coherent(cache: TierCache<unknown>): Promise<void> {
 }
 
 export { ManualClock };
+
+/** Kills the subscriber connection of `cache` on the server (CLIENT KILL by its connection name), as a network failure would. */
+export async function killSubscriber(port: number, cache: TierCache<unknown>): Promise<void> {
+  const { rawCommand } = await import('./redis-server.js');
+  const list = await rawCommand(port, ['CLIENT', 'LIST', 'TYPE', 'pubsub']);
+  const line = list.split('\n').find((l) => l.includes(`name=tiercache:sub:${cache.namespace}:${cache.instanceId}`));
+  const id = line?.match(/id=(\d+)/)?.[1];
+  if (id === undefined) throw new Error('subscriber connection not found');
+  await rawCommand(port, ['CLIENT', 'KILL', 'ID', id]);
+}

@@ -128,6 +128,8 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
   #trusted: boolean;
   #localVersion = 0;
   #closePromise: Promise<void> | null = null;
+  /** Test hooks (see internals()). */
+  readonly #hooks: TierHooks = { afterRead: null };
 
   constructor(options?: TierCacheOptions) {
     super();
@@ -830,6 +832,7 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
     const fence = this.#fences.open(key);
     try {
       const r = await this.#l2!.read(key);
+      if (this.#hooks.afterRead !== null) await this.#hooks.afterRead(key);
       return await this.#decodeRead(key, r, fence);
     } finally {
       this.#fences.close(fence);
@@ -1055,9 +1058,18 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
         return cache.#trusted;
       },
       l1: cache.#l1,
-      flights: cache.#flights.size,
+      hooks: cache.#hooks,
+      get flights() {
+        return cache.#flights.size;
+      },
     };
   }
+}
+
+/** Test hooks. */
+export interface TierHooks {
+  /** Awaited after a single-key L2 read returns and before it is decoded and fills L1 (to hold a reply back). */
+  afterRead: ((key: string) => Promise<void>) | null;
 }
 
 /** What TierCache.internals exposes to tests. */
@@ -1067,7 +1079,8 @@ export interface TierInternals {
   breaker: CircuitBreaker;
   readonly trusted: boolean;
   l1: L1Store | null;
-  flights: number;
+  hooks: TierHooks;
+  readonly flights: number;
 }
 
 interface DecodedL2 {
