@@ -62,9 +62,9 @@ export function tier<V = unknown>(t: ExecutionContext, options: TierCacheOptions
   return cache;
 }
 
-/** Waits until the cache's coherence bus is live (L1 trusted). */
+/** Waits until the cache's command pool answers and its coherence bus is live (L1 trusted). */
 export async function coherent(cache: TierCache<unknown>): Promise<void> {
-  await waitFor('coherence bus live', () => TierCache.internals(cache).trusted);
+  await cache.ready(HANG_GUARD_MS);
 }
 
 export { ManualClock };

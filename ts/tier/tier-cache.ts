@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
-import { checkFunction, describe } from '../common/validate.js';
+import { checkFunction, checkInteger, describe } from '../common/validate.js';
 import { Attr, instanceAttributes, resolveMetricsOption, type Registration } from '../metrics/index.js';
 import { CircuitBreaker } from './breaker.js';
 import { Bus, type FlushReason } from './bus.js';
@@ -454,6 +454,29 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
     // version); unlinking them only frees Redis memory, in the background.
     const l2 = this.#l2;
     this.#track(l2.purge(version));
+  }
+
+  /**
+   * Resolves once Redis answers through the command pool and (with
+   * coherence) the invalidation bus is live, so L1 is served; rejects with
+   * ERR_TIMEOUT after `timeoutMs` (default 10,000). Calls made before that
+   * work anyway, bounded by commandTimeoutMs: an app may await this before
+   * taking traffic, to avoid cold misses.
+   */
+  async ready(timeoutMs = 10_000): Promise<void> {
+    checkInteger(timeoutMs, 'timeoutMs', 0, 2 ** 31 - 1);
+    this.#checkOpen();
+    const deadline = monotonicMs() + timeoutMs;
+    for (;;) {
+      const channel = this.#channel;
+      const l2ok = channel === null || (await channel.run('ping', (c) => c.client.ping()).then(() => true, () => false));
+      if (l2ok && (this.#bus === null || this.#trusted)) return;
+      if (this.#closePromise !== null) throw closedError();
+      if (monotonicMs() >= deadline) {
+        throw new TierCacheError(ErrorCode.TIMEOUT, `the TierCache was not ready within ${timeoutMs} ms (Redis ${l2ok ? 'answers but the invalidation bus is not live' : 'does not answer'})`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   /** Counters and current state. */
