@@ -9,7 +9,7 @@
 import test from 'ava';
 import { RedisServer } from './helpers/redis-server.js';
 import { checkStaleness } from './helpers/staleness-checker.js';
-import { runProcesses } from './helpers/tier-processes.js';
+import { startProcesses } from './helpers/tier-processes.js';
 import { guardUnhandledRejections } from './helpers/tier.js';
 
 const PROCESSES = 3;
@@ -21,20 +21,18 @@ const sleepUntil = (at: number): Promise<void> => new Promise((r) => setTimeout(
 test('kill -9, restart and SIGSTOP of Redis during a 3-process run: no hang, no crash, no stale read past the bound, coherence recovers', async (t) => {
   guardUnhandledRejections(t);
   const server = await RedisServer.start(t);
-  const startAt = Date.now() + 2000;
-  const stopAt = startAt + 8000;
-  const runPromise = runProcesses(PROCESSES, {
+  const running = startProcesses(PROCESSES, {
     port: server.port,
     namespace: 'chaos',
     mode: 'publish',
     keys: 16,
     loops: 3,
-    startAt,
-    stopAt,
+    runMs: 8000,
     commandTimeoutMs: 100,
     heartbeatMs: 100,
     maxStalenessMs: BOUND_MS,
   });
+  const { startAt } = await running.started;
   const timeline: string[] = [];
   const mark = (what: string): void => {
     timeline.push(`${what} at +${Date.now() - startAt} ms`);
@@ -53,7 +51,7 @@ test('kill -9, restart and SIGSTOP of Redis during a 3-process run: no hang, no 
   server.resume();
   const resumedAt = Date.now();
   mark('SIGCONT');
-  const run = await runPromise;
+  const run = await running.done;
   t.log(timeline.join(', '));
   t.deepEqual(run.exitCodes, Array(PROCESSES).fill(0), `no process crashed: ${run.stderr.join('\n')}`);
   t.is(run.reports.length, PROCESSES);

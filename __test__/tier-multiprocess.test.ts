@@ -20,15 +20,13 @@ const BOUND_MS = 1000;
 for (const mode of ['publish', 'tracking'] as CoherenceMode[]) {
   test.serial(`[${mode}] ${PROCESSES} processes, random reads and writes: no read is staler than the bound`, async (t) => {
     const server = await RedisServer.start(t);
-    const startAt = Date.now() + 2000; // time for every process to start and connect
     const run = await runProcesses(PROCESSES, {
       port: server.port,
       namespace: `mp-${mode}`,
       mode,
       keys: 16,
       loops: 3,
-      startAt,
-      stopAt: startAt + RUN_MS,
+      runMs: RUN_MS,
       commandTimeoutMs: 1000,
       heartbeatMs: 100,
       maxStalenessMs: BOUND_MS,
@@ -46,7 +44,7 @@ for (const mode of ['publish', 'tracking'] as CoherenceMode[]) {
         `max staleness ${result.maxStalenessMs.toFixed(2)} ms (bound ${BOUND_MS} ms); longest op ${result.maxOpMs.toFixed(1)} ms; ` +
         `invalidations received ${run.reports.map((r) => r.stats.invalidations.received).join('/')}`,
     );
-    t.true(result.judged > 1000, `enough reads were judged (${result.judged})`);
+    t.true(result.judged > 200, `enough reads were judged (${result.judged})`);
     t.deepEqual(result.phantoms, [], 'no read returned a value nobody wrote');
     t.deepEqual(result.violations.slice(0, 5), [], `violations: ${result.violations.length}`);
   });

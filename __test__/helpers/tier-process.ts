@@ -21,9 +21,8 @@ export interface ProcessConfig {
   mode: CoherenceMode;
   keys: number;
   loops: number;
-  /** Wall-clock ms at which to start and stop. */
-  startAt: number;
-  stopAt: number;
+  /** How long the run lasts once the parent says go. */
+  runMs: number;
   out: string;
   commandTimeoutMs: number;
   heartbeatMs: number;
@@ -82,11 +81,24 @@ async function main(): Promise<void> {
     if (e.scope === 'flush') flushes.push({ reason: e.reason ?? '?', at: Date.now() });
   });
   const ops: OpRecord[] = [];
-  await sleep(Math.max(0, config.startAt - Date.now()));
+  // Ready: tell the parent, then wait for its "go" (the same start time for every process).
+  await cache.ready(30_000).catch(() => {});
+  process.stdout.write('ready\n');
+  const go = await new Promise<{ startAt: number; stopAt: number }>((resolve) => {
+    let buffer = '';
+    process.stdin.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      const nl = buffer.indexOf('\n');
+      if (nl >= 0) resolve(JSON.parse(buffer.slice(0, nl)) as { startAt: number; stopAt: number });
+    });
+  });
+  process.stdin.pause();
+  const config_ = { ...config, startAt: go.startAt, stopAt: go.stopAt };
+  await sleep(Math.max(0, config_.startAt - Date.now()));
   let serial = 0;
   const loop = async (index: number): Promise<void> => {
     const rnd = new Random(config.seed * 1000 + index);
-    while (Date.now() < config.stopAt) {
+    while (Date.now() < config_.stopAt) {
       const k = `k${rnd.below(config.keys)}`;
       const roll = rnd.below(100);
       const s = now();
