@@ -4,7 +4,8 @@
  * tags, clear, both L1 stores, bad input and close. Time is a ManualClock.
  */
 import test from 'ava';
-import { ErrorCode, ManualClock, TierCache, createCache, type TierCacheError, type TierCacheOptions, type StaleEvent } from '../ts/index.js';
+import { ErrorCode, ManualClock, MetricsRegistry, TierCache, createCache, type TierCacheError, type TierCacheOptions, type StaleEvent } from '../ts/index.js';
+import { metricValue } from './helpers/metrics.js';
 import { guardUnhandledRejections } from './helpers/tier.js';
 
 function local<V = unknown>(extra: TierCacheOptions = {}): { cache: TierCache<V>; clock: ManualClock } {
@@ -321,4 +322,24 @@ test('close: calls reject with ERR_CLOSED and a loader in flight is aborted', as
   t.true(signal?.aborted);
   t.is(((await t.throwsAsync(cache.get('k'))) as TierCacheError).code, ErrorCode.CLOSED);
   t.is(((await t.throwsAsync(cache.set('k', 'v'))) as TierCacheError).code, ErrorCode.CLOSED);
+});
+
+test('metrics: TierCache reports cache.requests by tier and result and its tier.* counters, named', async (t) => {
+  const registry = new MetricsRegistry();
+  const clock = new ManualClock(0);
+  const cache = new TierCache<string>({ metrics: registry, name: 'users', clock, ttlMs: 10, staleMs: 100 });
+  await cache.set('k', 'v');
+  await cache.get('k');
+  await cache.get('missing');
+  await clock.advance(20);
+  await cache.getOrSet('k', () => Promise.reject(new Error('down')));
+  const snap = registry.snapshot();
+  const named = { 'cache.name': 'users' };
+  t.is(metricValue(snap, 'cache.requests', { ...named, 'cache.tier': 'l1', 'cache.result': 'hit' }), 1);
+  t.is(metricValue(snap, 'cache.requests', { ...named, 'cache.tier': 'l1', 'cache.result': 'stale' }), 1);
+  t.is(metricValue(snap, 'tiercache.tier.stale_served', { ...named, 'tier.reason': 'loader_error' }), 1);
+  t.is(metricValue(snap, 'tiercache.tier.loads', { ...named, 'tier.outcome': 'error' }), 1);
+  t.is(metricValue(snap, 'cache.entries', named), 1, 'its L1 (LocalCache) reports under the same name');
+  await cache.close();
+  t.is(metricValue(registry.snapshot(), 'tiercache.tier.loads', { ...named, 'tier.outcome': 'error' }), undefined, 'unregistered at close');
 });
