@@ -226,7 +226,8 @@ for (const mode of VERSIONED) {
     const heard = events(b as TierCache<unknown>);
     TierCache.internals(b as TierCache<unknown>).bus!.dropFilter = (text) => text.startsWith('1|k|') && text.endsWith('|k');
     await a.set('k', 'v2'); // lost on b only
-    await a.set('other', 'x'); // the next message of a's stream reveals the gap
+    // The next message on the same stream (one per command connection) reveals the gap.
+    for (let i = 0; i < 4; i++) await a.set(`other${i}`, 'x');
     await waitFor('b detected the gap', () => heard.some((e) => e.scope === 'flush' && e.reason === 'gap'));
     TierCache.internals(b as TierCache<unknown>).bus!.dropFilter = null;
     t.is(await b.get('k'), 'v2', 'L1 was flushed: the lost invalidation cannot leave v1 behind');

@@ -2,8 +2,14 @@
  * The command connections of one TierCache: a small ConnectionPool of
  * ioredis clients it creates (standalone or Cluster), or the one client the
  * user supplied, used as given and never closed. Every call goes through
- * `run`, which bounds it by commandTimeoutMs (acquire included) and feeds the
- * circuit breaker. The subscriber is separate (bus.ts): one per TierCache.
+ * `run`, which bounds it by commandTimeoutMs and feeds the circuit breaker.
+ * The subscriber is separate (bus.ts): one per TierCache.
+ *
+ * The pool owns the connections' lifecycle (creating `size` of them,
+ * validating, replacing broken ones, draining); commands are multiplexed
+ * over the live ones round-robin rather than borrowed one at a time, since
+ * an ioredis connection pipelines concurrent commands by itself and a
+ * borrow would serialize them (and cost an acquire per batch).
  */
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
@@ -135,12 +141,15 @@ export class PooledChannel implements CommandChannel {
   readonly #settings: ChannelSettings;
   readonly #source: RedisSource;
   readonly #clients = new Set<RedisClient>();
+  /** Connected clients commands go to, round-robin. */
+  readonly #live: Conn[] = [];
+  #next = 0;
 
   constructor(source: RedisSource, settings: ChannelSettings) {
     this.#source = source;
     this.#settings = settings;
     this.cluster = source.kind === 'cluster';
-    this.parallelism = settings.poolSize;
+    this.parallelism = settings.poolSize * 4;
     this.#pool = new ConnectionPool<Conn>({
       create: async ({ signal }) => {
         const client = createClient(source, settings.commandTimeoutMs, settings.instanceId);
@@ -152,9 +161,10 @@ export class PooledChannel implements CommandChannel {
           const conn = new Conn(client, `${settings.instanceId}.${++serial}`);
           await conn.loadScripts();
           this.#clients.add(client);
+          this.#live.push(conn);
           client.once('end', () => {
             this.#clients.delete(client);
-            this.#pool.invalidate(conn);
+            this.#retire(conn);
           });
           return conn;
         } catch (err) {
@@ -164,7 +174,10 @@ export class PooledChannel implements CommandChannel {
           signal.removeEventListener('abort', abort);
         }
       },
-      destroy: (conn) => conn.client.disconnect(),
+      destroy: (conn) => {
+        this.#drop(conn);
+        conn.client.disconnect();
+      },
       validate: (conn) => conn.client.status === 'ready',
       validationBypassMs: 0,
       healthCheckIntervalMs: 5000,
@@ -185,23 +198,41 @@ export class PooledChannel implements CommandChannel {
     const { breaker, commandTimeoutMs } = this.#settings;
     return guarded(breaker, what, async () => {
       const started = monotonicMs();
-      const conn = await this.#pool.acquire();
+      let conn = this.#pick();
+      if (conn === undefined) {
+        // None connected yet (cold start, or all being replaced): wait for the pool, within the deadline.
+        conn = await this.#pool.acquire();
+        this.#pool.release(conn);
+      }
       const remaining = Math.max(1, commandTimeoutMs - (monotonicMs() - started));
-      let healthy = false;
       try {
-        const value = await withDeadline(fn(conn), remaining, what);
-        healthy = true;
-        return value;
+        return await withDeadline(fn(conn), remaining, what);
       } catch (err) {
-        healthy = (err as { name?: string }).name === 'ReplyError';
+        // A connection whose command timed out may still have it pending, or
+        // is gone: it is replaced. An error reply leaves it in service.
+        if ((err as { name?: string }).name !== 'ReplyError') this.#retire(conn);
         throw err;
-      } finally {
-        // A connection whose command timed out may still have it pending:
-        // it is replaced rather than handed to the next caller behind it.
-        if (healthy) this.#pool.release(conn);
-        else this.#pool.destroy(conn);
       }
     });
+  }
+
+  #pick(): Conn | undefined {
+    const live = this.#live;
+    for (let i = 0; i < live.length; i++) {
+      const conn = live[this.#next++ % live.length];
+      if (conn.client.status === 'ready') return conn;
+    }
+    return undefined;
+  }
+
+  #drop(conn: Conn): void {
+    const i = this.#live.indexOf(conn);
+    if (i >= 0) this.#live.splice(i, 1);
+  }
+
+  #retire(conn: Conn): void {
+    this.#drop(conn);
+    this.#pool.invalidate(conn);
   }
 
   subscriberTargets(): Array<{ options: RedisOptions }> {
