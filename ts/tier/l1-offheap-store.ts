@@ -7,7 +7,7 @@ import { OffHeapCache } from '../offheap/offheap-cache.js';
 import type { MetricsOption } from '../metrics/index.js';
 import type { TierClock } from './clock.js';
 import type { Entry } from './entry.js';
-import { buildEnvelope, parseEnvelope } from './envelope.js';
+import { buildEnvelope, observedVersion, parseEnvelope } from './envelope.js';
 import { physicalTtlMs, type L1Store } from './l1.js';
 import { deserialize, serialize, type Encoded, type Serializer } from './serializer.js';
 
@@ -61,10 +61,15 @@ export class OffheapStore implements L1Store {
     };
   }
 
+  peekVersion(key: string): number | undefined {
+    const bytes = this.#cache.peek(key);
+    return bytes === undefined ? undefined : observedVersion(bytes);
+  }
+
   set(key: string, entry: Entry, encoded: Encoded | null): void {
     const value = encoded ?? serialize(entry.value, this.serializer);
     const bytes = buildEnvelope({ ...entry, tombstone: false, codec: false, kind: value.kind }, value.bytes, null, '');
-    this.#cache.set(key, bytes, { ttlMs: physicalTtlMs(entry, this.clock.now()) });
+    this.#cache.set(key, bytes, { ttlMs: physicalTtlMs(entry, this.clock) });
   }
 
   delete(key: string): void {

@@ -38,8 +38,12 @@ export class ValueStore implements L1Store {
     return this.#cache.get(key);
   }
 
+  peekVersion(key: string): number | undefined {
+    return this.#cache.peek(key)?.version;
+  }
+
   set(key: string, entry: Entry): void {
-    this.#cache.set(key, entry, { ttlMs: physicalTtlMs(entry, this.clock.now()) });
+    this.#cache.set(key, entry, { ttlMs: physicalTtlMs(entry, this.clock) });
   }
 
   delete(key: string): void {

@@ -6,6 +6,7 @@
  *   serialized value, decoded on every hit, so callers mutating what they got
  *   cannot change the cache.
  */
+import { wallClock, type TierClock } from './clock.js';
 import type { Entry } from './entry.js';
 import type { Encoded } from './serializer.js';
 
@@ -14,6 +15,8 @@ export interface L1Store {
   readonly store: 'value' | 'offheap';
   /** The entry, or undefined (absent, or evicted by its physical TTL). */
   get(key: string): Entry | undefined;
+  /** The version of the entry, without decoding it or touching its recency. */
+  peekVersion(key: string): number | undefined;
   /** Stores `entry`; `encoded` is its serialized value (needed by the offheap store). */
   set(key: string, entry: Entry, encoded: Encoded | null): void;
   delete(key: string): void;
@@ -23,8 +26,14 @@ export interface L1Store {
   close(): void;
 }
 
-/** The physical TTL of an entry in L1: until its grace ends (0 = no expiry). */
-export function physicalTtlMs(entry: Entry, now: number): number {
-  if (entry.staleUntil === Number.POSITIVE_INFINITY) return 0;
+/**
+ * The physical TTL of an entry in L1: until its grace ends (0 = no expiry).
+ * Only with the wall clock: the L1 cache times entries on real time, so with
+ * an injected clock (tests) entries leave by capacity and by TierCache's own
+ * checks on that clock, never early by real time.
+ */
+export function physicalTtlMs(entry: Entry, clock: TierClock): number {
+  if (entry.staleUntil === Number.POSITIVE_INFINITY || clock !== wallClock) return 0;
+  const now = clock.now();
   return Math.max(1, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(entry.staleUntil - now)));
 }

@@ -1000,9 +1000,9 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
     this.#stats.invalidations.received++;
     const l1 = this.#l1;
     if (l1 !== null) {
-      const entry = l1.get(key);
+      const held = l1.peekVersion(key);
       // Version order wins: an older (or out-of-order) message never removes newer data.
-      if (entry !== undefined && !(entry.version > version)) l1.delete(key);
+      if (held !== undefined && !(held > version)) l1.delete(key);
     }
     this.#fences.invalidate(key, version);
     this.#emitInvalidate({ scope: 'key', source: 'remote', key, ...(Number.isFinite(version) ? { version } : {}) });
