@@ -4,18 +4,16 @@
  * generation, removals page through `out`, and both ports answer alike.
  */
 import test from 'ava';
-import { createPolicyPort, OUT_PAIRS, Reason, type PolicyPort } from '../ts/policy/index.js';
+import { createPolicyPort, OUT_PAIRS, Reason, refOf, type PolicyPort } from '../ts/policy/index.js';
 
 const IMPLS = ['native', 'js'] as const;
 /** state() indexes: window max, ..., climber hits in the current sample. */
 const HITS_IN_SAMPLE = 7;
 
-function record(port: PolicyPort, pairs: [number, number][]): number {
-  pairs.forEach(([slot, generation], i) => {
-    port.ring[2 * i] = slot;
-    port.ring[2 * i + 1] = generation;
-  });
-  return pairs.length;
+/** Writes hits on (slot, generation) into the ring as the index would; how many. */
+function record(port: PolicyPort, hits: [number, number][]): number {
+  hits.forEach(([slot, generation], i) => (port.ring[i] = refOf(slot, generation, false)));
+  return hits.length;
 }
 
 for (const impl of IMPLS) {
@@ -50,7 +48,7 @@ for (const impl of IMPLS) {
     const port = createPolicyPort(impl, 'lru', { maxEntries: 4, maxBytes: 0 }, 0);
     port.write(0, 0, 0, 1, 100, 0, 0);
     port.write(0, 1, 0, 2, 100, 0, 0);
-    port.drain(record(port, [[5, 0], [1000, 0], [-1, 0], [0, 7]]));
+    port.drain(record(port, [[5, 0], [1000, 0], [2 ** 25 - 1, 0], [0, 7]]));
     t.deepEqual(port.order(0, 0), [1, 0], 'order unchanged: most recent first');
     port.drain(record(port, [[0, 0]]));
     t.deepEqual(port.order(0, 0), [0, 1]);
@@ -88,7 +86,7 @@ test('both implementations answer a random call sequence identically', (t) => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     return seed % n;
   };
-  const generations = new Int32Array(64);
+  const generations = new Uint8Array(64);
   for (let i = 0; i < 20_000; i++) {
     const op = rand(10);
     const slot = rand(64);

@@ -25,7 +25,7 @@ function randomKey(r: Random, space: number): string {
 const LARGE = [ARENA_MIN_ROOM - 1, ARENA_MIN_ROOM, ARENA_MIN_ROOM + 1, ARENA_BYTES - ARENA_MIN_ROOM + 7, ARENA_BYTES + 1, 100_000];
 
 function randomValue(r: Random, big: number): string | Buffer {
-  const len = r.chance(0.01) ? r.pick(LARGE) : r.chance(0.05) ? big + r.below(big) : r.below(64);
+  const len = r.chance(0.006) ? r.pick(LARGE) : r.chance(0.05) ? big + r.below(big) : r.below(64);
   return r.chance(0.5) ? 'v'.repeat(len) : Buffer.alloc(len, r.below(256));
 }
 
@@ -70,7 +70,7 @@ function step(r: Random, c: OffHeapCache, ops: Random, space: number, big: numbe
   if (op < 80) return c.deleteMany([randomKey(ops, space), randomKey(ops, space)]);
   if (op < 86) {
     const keys: string[] = [];
-    for (let i = ops.chance(0.05) ? 1030 + ops.below(600) : 3; i > 0; i--) keys.push(randomKey(ops, space));
+    for (let i = ops.chance(0.02) ? 1030 + ops.below(600) : 3; i > 0; i--) keys.push(randomKey(ops, space));
     return c.getMany(keys);
   }
   if (op < 89) return c.ttl(randomKey(ops, space));

@@ -1,14 +1,18 @@
 'use strict';
-// LocalCache benchmarks: native vs JS twin vs lru-cache vs mnemonist, side by
-// side in one run, reported as ratios. Run: npm run bench -- local
-// (or node --expose-gc bench/local.bench.js after npm run build:ts).
+// LocalCache and OffHeapCache benchmarks: native vs JS twin vs lru-cache vs
+// mnemonist, side by side in one run, reported as ratios. Run: npm run bench
+// -- local (or node --expose-gc bench/local.bench.js [section...] after npm
+// run build:ts). Sections: crossing hit many aside work ratio memory gc.
 const { execFileSync } = require('node:child_process');
+const { constants } = require('node:perf_hooks');
 const { LRUCache } = require('lru-cache');
 const { LRUCache: MnemonistLRU } = require('mnemonist');
 const { runSuite, printTable, record, machine } = require('./lib/harness.js');
-const { zipfTrace, scanBurstTrace, loopTrace } = require('./lib/workloads.js');
+const { random, zipfTrace, scanBurstTrace, loopTrace } = require('./lib/workloads.js');
 
 const { createLocalCache } = require('../dist/local/local-cache.js');
+const { createOffHeapCache } = require('../dist/offheap/offheap-cache.js');
+const { createPolicyPort } = require('../dist/policy/index.js');
 const { requireNativeBinding } = require('../dist/native/index.js');
 
 const binding = requireNativeBinding();
@@ -16,59 +20,96 @@ const VALUE = Buffer.alloc(100, 7);
 
 const CANDIDATES = ['native', 'js twin', 'lru-cache', 'mnemonist'];
 
-/** One candidate behind the shape get / set / getMany. */
+/** One candidate: an object with get/set (each called directly, no wrapper). */
 function candidate(name, capacity) {
   switch (name) {
     case 'native':
       return createLocalCache({ maxEntries: capacity, metrics: false }, 'native');
     case 'js twin':
       return createLocalCache({ maxEntries: capacity, metrics: false }, 'js');
-    case 'lru-cache': {
-      const lru = new LRUCache({ max: capacity });
-      return { get: (k) => lru.get(k), set: (k, v) => lru.set(k, v), raw: lru };
-    }
-    default: {
-      const mn = new MnemonistLRU(capacity);
-      return { get: (k) => mn.get(k), set: (k, v) => mn.set(k, v), raw: mn };
-    }
+    case 'OffHeapCache (native)':
+      return createOffHeapCache({ maxEntries: capacity, metrics: false }, 'native');
+    case 'lru-cache':
+      return new LRUCache({ max: capacity });
+    case 'mnemonist':
+      return new MnemonistLRU(capacity);
+    default:
+      throw new Error(`unknown candidate ${name}`);
   }
 }
 
 /**
  * Runs one throughput case per child process: a real process uses one
- * implementation, and driving both through the same LocalCache code in one
- * process would make its call sites polymorphic (slower for both).
+ * implementation, and driving several caches through the same call sites in
+ * one process would make them polymorphic (slower for all).
  */
 function isolated(section, names) {
-  const rows = [];
-  for (const name of names) {
-    const out = execFileSync(process.execPath, ['--expose-gc', __filename, '--case', section, name], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: process.env,
-    });
-    rows.push(JSON.parse(out.trim().split('\n').pop()));
+  // Rounds interleave the candidates (A B C, A B C, ...) and each row is
+  // the median of its rounds, so a burst of load on a shared machine hits
+  // every candidate alike instead of one.
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const runs = new Map(names.map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names) {
+      const out = execFileSync(process.execPath, ['--expose-gc', __filename, '--case', section, name], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: process.env,
+      });
+      runs.get(name).push(JSON.parse(out.trim().split('\n').pop()));
+    }
   }
-  return rows;
+  return names.map((name) => {
+    const sorted = runs.get(name).sort((a, b) => a.value - b.value);
+    return sorted[Math.floor(sorted.length / 2)];
+  });
 }
 
-/** In a child: runs `fn` (returning Benchmark.js cases) and prints the result as JSON. */
+/** In a child: runs the cases and prints the result as JSON. */
 async function runCase(cases) {
   const [result] = await runSuite('case', cases, { quiet: true });
   process.stdout.write(`${JSON.stringify({ name: result.name, value: result.hz, rme: result.rme })}\n`);
 }
 
+/** `length` indices in [0, n) in random order (precomputed: the measured loop only reads them). */
+function randomOrder(n, length, seed = 3) {
+  const next = random(seed);
+  const order = new Uint32Array(length);
+  for (let i = 0; i < length; i++) order[i] = Math.floor(next() * n);
+  return order;
+}
+
+// ----- crossing costs -----
+
+/** A policy port filled with `n` entries, for timing its calls. */
+function filledPort(impl, n) {
+  const port = createPolicyPort(impl, 'tinylfu', { maxEntries: n, maxBytes: 0 }, 0);
+  for (let slot = 0; slot < n; slot++) port.write(0, slot, 0, (slot * 2654435761) >>> 0, 100, 0, 0);
+  const next = random(9);
+  // Refs of generation 0 without a TTL are plain slot numbers.
+  for (let i = 0; i < port.ring.length; i++) port.ring[i] = Math.floor(next() * n);
+  return port;
+}
+
 async function crossingCosts() {
   const key = 'user:123456:profile';
-  const scratch = Buffer.allocUnsafeSlow(65536);
+  const ports = { native: filledPort('native', 20_000), js: filledPort('js', 20_000) };
+  const writers = { native: filledPort('native', 20_000), js: filledPort('js', 20_000) };
+  let slot = 20_000;
+  const write = (port) => {
+    // A new entry in a full cache: admission and one eviction; the evicted
+    // slot is the next one written.
+    const result = port.write(0, slot, 0, (slot * 2654435761) >>> 0, 100, 0, 0);
+    slot = result >= 2 ? port.out[0] : slot + 1;
+  };
   const results = await runSuite('N-API crossing costs', [
     { name: 'empty call', fn: () => binding.probeNoop() },
     { name: 'number in, number out', fn: () => binding.probeNumber(7) },
     { name: 'string key in (19 chars)', fn: () => binding.probeKey(key) },
-    { name: 'Uint8Array in (100 B)', fn: () => binding.probeBytes(VALUE) },
-    { name: 'Buffer out (100 B, napi_create_buffer_copy)', fn: () => binding.probeBufferOut(100) },
-    { name: 'JS: key utf8Write into scratch', fn: () => scratch.utf8Write(key, 0) },
-    { name: 'JS: Buffer.allocUnsafe(100) + copy from scratch', fn: () => scratch.copy(Buffer.allocUnsafe(100), 0, 0, 100) },
+    { name: 'policy drain of 512 recorded hits (native)', fn: () => ports.native.drain(512) },
+    { name: 'policy drain of 512 recorded hits (JS twin)', fn: () => ports.js.drain(512) },
+    { name: 'policy write: insert + 1 eviction (native)', fn: () => write(writers.native) },
+    { name: 'policy write: insert + 1 eviction (JS twin)', fn: () => write(writers.js) },
     { name: 'JS: Map.get (for scale)', fn: () => scratchMap.get(key) },
   ]);
   const rows = results.map((r) => ({ name: r.name, value: 1e9 / r.hz, rme: r.rme }));
@@ -77,68 +118,46 @@ async function crossingCosts() {
 }
 const scratchMap = new Map([['user:123456:profile', 1]]);
 
+// ----- hit path -----
+
+const HOT = 20_000;
+const ORDER_MASK = (1 << 20) - 1;
+
 function hitCase(name) {
-  const n = 10_000;
-  const keys = Array.from({ length: n }, (_, i) => `user:${i}:profile`);
-  const c = candidate(name, 2 * n);
-  for (const k of keys) c.set(k, VALUE);
+  const keys = Array.from({ length: HOT }, (_, i) => `user:${i}:profile`);
+  const order = randomOrder(HOT, ORDER_MASK + 1);
+  const c = candidate(name, 2 * HOT);
+  for (const k of keys) c.set(k, { key: k, score: 1 });
   let i = 0;
-  return [{ name, fn: () => c.get(keys[i++ % n]) }];
+  return [{ name, fn: () => c.get(keys[order[i++ & ORDER_MASK]]) }];
 }
 
 async function hitPath() {
   const rows = isolated('hit', CANDIDATES);
-  printTable('Hit path: get of a present key (ops/s)', rows, { baseline: 'lru-cache' });
+  printTable(`Hit path: get of a present key, object values, ${HOT / 1000}k-key hot set in random order (ops/s)`, rows, {
+    baseline: 'lru-cache',
+  });
   record('local', 'hit-path', rows);
 }
 
-function asideCase(name) {
-  const trace = zipfTrace(1_000_000, 0.9, 4_000_000, 7);
-  const c = candidate(name, 100_000);
-  // Measure the steady state, not the fill: the cache first serves the
-  // first million requests of the trace.
-  const warm = 1_000_000;
-  for (let i = 0; i < warm; i++) {
-    const key = `key:${trace[i]}`;
-    if (c.get(key) === undefined) c.set(key, Buffer.allocUnsafe(100));
-  }
-  let i = warm;
-  return [
-    {
-      name,
-      fn: () => {
-        const key = `key:${trace[i++ % trace.length]}`;
-        if (c.get(key) === undefined) c.set(key, Buffer.allocUnsafe(100));
-      },
-    },
-  ];
-}
-
-async function cacheAside() {
-  const rows = isolated('aside', CANDIDATES);
-  printTable('Cache-aside, Zipf 0.9 over 1M keys, capacity 100k, 100 B values (requests/s)', rows, {
-    baseline: 'lru-cache',
-  });
-  record('local', 'cache-aside', rows);
-}
+// ----- getMany -----
 
 function manyCase(name) {
-  const n = 10_000;
-  const keys = Array.from({ length: n }, (_, i) => `user:${i}:profile`);
-  const batches = Array.from({ length: 100 }, (_, b) => keys.slice(b * 100, b * 100 + 100));
+  const keys = Array.from({ length: HOT }, (_, i) => `user:${i}:profile`);
+  const order = randomOrder(HOT, 100 * 1000);
+  const batches = Array.from({ length: 1000 }, (_, b) => Array.from(order.subarray(b * 100, b * 100 + 100), (k) => keys[k]));
   const impl = name.startsWith('native') ? 'native' : name.startsWith('js') ? 'js twin' : 'lru-cache';
-  const c = candidate(impl, 2 * n);
-  for (const k of keys) c.set(k, VALUE);
+  const c = candidate(impl, 2 * HOT);
+  for (const k of keys) c.set(k, { key: k });
   let b = 0;
-  if (impl !== 'lru-cache') return [{ name, fn: () => c.getMany(batches[b++ % 100]) }];
-  const lru = c.raw;
+  if (impl !== 'lru-cache') return [{ name, fn: () => c.getMany(batches[b++ % 1000]) }];
   return [
     {
       name,
       fn: () => {
-        const batch = batches[b++ % 100];
+        const batch = batches[b++ % 1000];
         const out = new Array(batch.length);
-        for (let i = 0; i < batch.length; i++) out[i] = lru.get(batch[i]);
+        for (let i = 0; i < batch.length; i++) out[i] = c.get(batch[i]);
         return out;
       },
     },
@@ -150,9 +169,65 @@ async function getMany() {
     ...r,
     value: r.value * 100,
   }));
-  printTable('getMany of 100 present keys (keys/s)', rows, { baseline: 'lru-cache get x 100' });
+  printTable('getMany of 100 present keys in random order (keys/s)', rows, { baseline: 'lru-cache get x 100' });
   record('local', 'get-many', rows);
 }
+
+// ----- cache-aside -----
+
+const ASIDE_KEYS = 1_000_000;
+const ASIDE_CAPACITY = 100_000;
+
+/** Busy work of about `us` microseconds (what a miss costs a real service: a fetch, a decode). */
+function work(us) {
+  const end = process.hrtime.bigint() + BigInt(us * 1000);
+  while (process.hrtime.bigint() < end);
+}
+
+function asideCase(name, missUs) {
+  const trace = zipfTrace(ASIDE_KEYS, 0.9, 4_000_000, 7);
+  const c = candidate(name, ASIDE_CAPACITY);
+  const load = name.startsWith('OffHeap') ? (k) => Buffer.from(k) : (k) => ({ key: k, loaded: true });
+  // Measure the steady state, not the fill: the cache first serves the
+  // first million requests of the trace.
+  const warm = 1_000_000;
+  for (let i = 0; i < warm; i++) {
+    const key = `key:${trace[i]}`;
+    if (c.get(key) === undefined) c.set(key, load(key));
+  }
+  let i = warm;
+  return [
+    {
+      name,
+      fn: () => {
+        const key = `key:${trace[i++ % trace.length]}`;
+        let value = c.get(key);
+        if (value === undefined) {
+          if (missUs > 0) work(missUs);
+          value = load(key);
+          c.set(key, value);
+        }
+        return value;
+      },
+    },
+  ];
+}
+
+async function cacheAside() {
+  const rows = isolated('aside', [...CANDIDATES, 'OffHeapCache (native)']);
+  printTable('Cache-aside, free backend: Zipf 0.9 over 1M keys, capacity 100k, keys built per request (requests/s)', rows, {
+    baseline: 'lru-cache',
+  });
+  record('local', 'cache-aside', rows);
+}
+
+async function cacheAsideWithWork() {
+  const rows = isolated('work', [...CANDIDATES, 'OffHeapCache (native)']);
+  printTable('Cache-aside, each miss costs 15 us of work: same trace (requests/s)', rows, { baseline: 'lru-cache' });
+  record('local', 'cache-aside-work', rows);
+}
+
+// ----- hit ratio -----
 
 /**
  * Hit ratio of each policy on a trace (the same keys and order for all), over
@@ -214,6 +289,8 @@ function slidingTrace(length) {
   return trace;
 }
 
+// ----- memory and GC -----
+
 /** V8 heap growth (and off-heap bytes) for 1M entries of 100-byte values. */
 function memory() {
   if (typeof global.gc !== 'function') {
@@ -222,16 +299,11 @@ function memory() {
   }
   const n = 1_000_000;
   const rows = [];
-  const candidatesByName = {
-    native: () => createLocalCache({ maxEntries: n }, 'native'),
-    'js twin': () => createLocalCache({ maxEntries: n }, 'js'),
-    'lru-cache': () => new LRUCache({ max: n }),
-  };
-  for (const [name, make] of Object.entries(candidatesByName)) {
+  for (const name of ['OffHeapCache (native)', 'native', 'js twin', 'lru-cache']) {
     global.gc();
     const before = process.memoryUsage();
     const nativeBefore = binding.nativeAllocatedBytes();
-    let c = make();
+    let c = candidate(name, n);
     for (let i = 0; i < n; i++) c.set(`key:${i}`, Buffer.alloc(100, i & 255));
     global.gc();
     const after = process.memoryUsage();
@@ -246,7 +318,7 @@ function memory() {
   }
   const mb = (x) => `${(x / 2 ** 20).toFixed(1)} MB`;
   const lines = [
-    '\n### Memory: 1M entries of 100-byte values',
+    '\n### Memory: 1M entries of 100-byte Buffer values',
     '',
     '| case | V8 heap growth | off-heap (ArrayBuffers + native) |',
     '| --- | ---: | ---: |',
@@ -256,11 +328,44 @@ function memory() {
   record('local', 'memory', rows);
 }
 
+/** In a child: mark-compact GCs during 2M cache-aside requests (after warm-up) on one candidate. */
+async function gcCase(name) {
+  const [{ fn }] = asideCase(name, 0);
+  let majors = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) if (entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  for (let i = 0; i < 2_000_000; i++) fn();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  observer.disconnect();
+  process.stdout.write(`${JSON.stringify({ name, value: majors })}\n`);
+}
+
+async function gcCounts() {
+  const rows = isolated('gc', ['OffHeapCache (native)', 'native', 'lru-cache']);
+  const lines = [
+    '\n### Mark-compact GCs during 2M cache-aside requests (same trace; fewer is better)',
+    '',
+    '| case | mark-compact GCs |',
+    '| --- | ---: |',
+    ...rows.map((r) => `| ${r.name} | ${r.value} |`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  record('local', 'gc', rows);
+}
+
 async function main() {
   const caseIndex = process.argv.indexOf('--case');
   if (caseIndex > 0) {
     const [section, name] = process.argv.slice(caseIndex + 1);
-    const build = { hit: hitCase, aside: asideCase, many: manyCase }[section];
+    if (section === 'gc') return gcCase(name);
+    const build = {
+      hit: hitCase,
+      many: manyCase,
+      aside: (n) => asideCase(n, 0),
+      work: (n) => asideCase(n, 15),
+    }[section];
     await runCase(build(name));
     return;
   }
@@ -269,10 +374,12 @@ async function main() {
   const want = (name) => only.length === 0 || only.includes(name);
   if (want('crossing')) await crossingCosts();
   if (want('hit')) await hitPath();
-  if (want('aside')) await cacheAside();
   if (want('many')) await getMany();
+  if (want('aside')) await cacheAside();
+  if (want('work')) await cacheAsideWithWork();
   if (want('ratio')) hitRatios();
   if (want('memory')) memory();
+  if (want('gc')) await gcCounts();
 }
 
 main().catch((err) => {

@@ -2,11 +2,14 @@
  * LocalCache: the in-process L1, holding any JS value by reference.
  *
  * JS owns the index: a Map from key to slot, keys and values by slot, and
- * typed arrays by slot (expiry time, generation). The policy (W-TinyLFU or
+ * typed arrays by slot (expiry time, generation). The Map's value is a
+ * ref: the slot, whether the entry has a TTL, and its generation, packed in
+ * one small integer (ts/policy/protocol.ts). The policy (W-TinyLFU or
  * LRU, TTL wheel, budgets; crates/core/src/policy natively, ts/policy/js-policy.ts
  * otherwise) is fed slot ids, key hashes, sizes and times through a
  * PolicyPort. A hit never crosses into native code: it is a Map lookup, an
- * expiry check and two writes into the hit ring, which is drained into the
+ * expiry check (for entries with a TTL) and one write of the ref into the
+ * hit ring, which is drained into the
  * policy when it fills and before every write. The index changes only when
  * the policy says so. See docs/local-cache.md.
  */
@@ -14,39 +17,21 @@ import { checkFunction, describe } from '../common/validate.js';
 import type { MetricSink, Registration } from '../metrics/index.js';
 import { implementation, type Implementation } from '../native/index.js';
 import { hashKey, type KeyBytes } from '../policy/hash.js';
-import { createPolicyPort, OUT_PAIRS, Reason, RING_PAIRS, type PolicyPort } from '../policy/index.js';
+import { createPolicyPort, OUT_PAIRS, Reason, refOf, Ring, type PolicyPort } from '../policy/index.js';
 import { coarseNow } from './clock.js';
-import { ENTRY_OVERHEAD_BYTES, MAX_KEY_LENGTH, MAX_TTL_MS } from './limits.js';
+import { ENTRY_OVERHEAD_BYTES, MAX_ENTRIES, MAX_TTL_MS } from './limits.js';
 import { reportCache, type CacheReading } from './metrics.js';
 import { normalizeOptions, resolveTtl, type EvictionReason, type LocalCacheOptions, type SetOptions } from './options.js';
 import { sizer, type SizeOf } from './size.js';
 import type { LocalCacheStats } from './stats.js';
+import { checkKeys, keyError, validKey } from './keys.js';
 
 export type { LocalCacheStats } from './stats.js';
 
-const RING_LENGTH = RING_PAIRS * 2;
 const INITIAL_SLOTS = 16;
 const REASONS: readonly EvictionReason[] = ['evict', 'expire', 'set', 'delete'];
 
-function validKey(key: unknown): key is string {
-  return typeof key === 'string' && key.length !== 0 && key.length <= MAX_KEY_LENGTH;
-}
-
-function keyError(key: unknown, name: string): Error {
-  if (typeof key !== 'string') return new TypeError(`${name} must be a string, got ${describe(key)}`);
-  if (key.length === 0) return new RangeError(`${name} must not be empty`);
-  return new RangeError(`${name} must be at most ${MAX_KEY_LENGTH} characters long, got ${key.length}`);
-}
-
-function checkKeys(keys: unknown): asserts keys is string[] {
-  if (!Array.isArray(keys)) throw new TypeError(`keys must be an array of strings, got ${describe(keys)}`);
-  for (let i = 0; i < keys.length; i++) {
-    const key: unknown = keys[i];
-    if (!validKey(key)) throw keyError(key, `keys[${i}]`);
-  }
-}
-
-function grown<T extends Float64Array | Int32Array>(old: T, size: number): T {
+function grown<T extends Float64Array | Uint8Array>(old: T, size: number): T {
   const next = new (old.constructor as new (n: number) => T)(size);
   next.set(old);
   return next;
@@ -81,18 +66,20 @@ export class LocalCache<V = unknown> implements Iterable<string> {
   /** The implementation of this process: `'native'` or `'js'` (see TIERCACHE_IMPL). */
   static readonly implementation: Implementation = implementation;
 
+  /** Key → ref (slot | TTL flag | generation). */
   readonly #index = new Map<string, number>();
   #keys: (string | undefined)[] = [];
   #values: (V | undefined)[] = [];
   #expires = new Float64Array(INITIAL_SLOTS);
-  #generations = new Int32Array(INITIAL_SLOTS);
+  /** Generation of each slot (mod 32), bumped when the slot is freed. */
+  #generations = new Uint8Array(INITIAL_SLOTS);
   #free: number[] = [];
   /** Slots ever handed out (the next never-used slot). */
   #used = 0;
   readonly #port: PolicyPort;
   readonly #ring: Int32Array;
   readonly #out: Int32Array;
-  /** Int32s written into the ring since the last drain (two per hit). */
+  /** Refs written into the ring since the last drain. */
   #pending = 0;
   readonly #keyBytes: KeyBytes = { bytes: 0 };
   readonly #sizeOf: SizeOf<V>;
@@ -154,7 +141,7 @@ export class LocalCache<V = unknown> implements Iterable<string> {
     this.#maxBytes = o.maxBytes;
     this.#sizeOf = sizer(o.sizeOf, o.maxBytes !== 0);
     this.#onEvict = o.onEvict;
-    this.#port = createPolicyPort(impl, o.policy, { maxEntries: o.maxEntries === 0 ? 2 ** 24 : o.maxEntries, maxBytes: o.maxBytes }, this.#now());
+    this.#port = createPolicyPort(impl, o.policy, { maxEntries: o.maxEntries === 0 ? MAX_ENTRIES : o.maxEntries, maxBytes: o.maxBytes }, this.#now());
     this.#ring = this.#port.ring;
     this.#out = this.#port.out;
     this.#registration = o.registry?.register(this, collect, o.attributes) ?? null;
@@ -164,11 +151,11 @@ export class LocalCache<V = unknown> implements Iterable<string> {
     return this.#manual ? this.#manualNow : coarseNow();
   }
 
-  /** The pending ring length in pairs, and an empty ring. */
+  /** The number of pending recorded hits, and an empty ring. */
   #takePending(): number {
-    const pairs = this.#pending >>> 1;
+    const pending = this.#pending;
     this.#pending = 0;
-    return pairs;
+    return pending;
   }
 
   /**
@@ -177,17 +164,14 @@ export class LocalCache<V = unknown> implements Iterable<string> {
    * unless the ring fills.
    */
   #hit(key: string): number {
-    const slot = this.#index.get(key);
-    if (slot === undefined) return -1;
-    const expires = this.#expires[slot];
-    if (expires !== 0 && expires <= this.#now()) return -1;
-    const ring = this.#ring;
+    const ref = this.#index.get(key);
+    if (ref === undefined) return -1;
+    const slot = ref & Ring.SlotMask;
+    if ((ref & Ring.TtlFlag) !== 0 && this.#expires[slot] <= this.#now()) return -1;
     let n = this.#pending;
-    ring[n] = slot;
-    ring[n + 1] = this.#generations[slot];
-    n += 2;
-    if (n === RING_LENGTH) {
-      this.#port.drain(RING_PAIRS);
+    this.#ring[n++] = ref;
+    if (n === Ring.Length) {
+      this.#port.drain(Ring.Length);
       n = 0;
     }
     this.#pending = n;
@@ -197,13 +181,13 @@ export class LocalCache<V = unknown> implements Iterable<string> {
 
   /** The slot of a live entry, with no effect on the policy or counters; -1 when none. */
   #find(key: string): number {
-    const slot = this.#index.get(key);
-    if (slot === undefined) {
+    const ref = this.#index.get(key);
+    if (ref === undefined) {
       if (!validKey(key)) throw keyError(key, 'key');
       return -1;
     }
-    const expires = this.#expires[slot];
-    return expires !== 0 && expires <= this.#now() ? -1 : slot;
+    const slot = ref & Ring.SlotMask;
+    return (ref & Ring.TtlFlag) !== 0 && this.#expires[slot] <= this.#now() ? -1 : slot;
   }
 
   /** The value, or undefined; counts a hit or a miss and records the access for the policy. */
@@ -256,30 +240,32 @@ export class LocalCache<V = unknown> implements Iterable<string> {
     const bytes = this.#keyBytes.bytes + size + ENTRY_OVERHEAD_BYTES;
     const now = this.#now();
     const expires = ttl === 0 ? 0 : Math.min(now + ttl, MAX_TTL_MS);
-    let slot = this.#index.get(key);
-    if (slot !== undefined) {
-      const previous = this.#expires[slot];
-      if (previous !== 0 && previous <= now) {
-        this.#collect(this.#port.delete(this.#takePending(), slot, Reason.Expired, now));
-        slot = undefined;
-      }
+    let ref = this.#index.get(key);
+    if (ref !== undefined && (ref & Ring.TtlFlag) !== 0 && this.#expires[ref & Ring.SlotMask] <= now) {
+      this.#collect(this.#port.delete(this.#takePending(), ref & Ring.SlotMask, Reason.Expired, now));
+      ref = undefined;
     }
     let result: number;
-    if (slot === undefined) {
-      slot = this.#alloc();
-      result = this.#port.write(this.#takePending(), slot, this.#generations[slot], hash, bytes, expires, now);
+    if (ref === undefined) {
+      const slot = this.#alloc();
+      const generation = this.#generations[slot];
+      result = this.#port.write(this.#takePending(), slot, generation, hash, bytes, expires, now);
       if ((result & 1) === 1) {
-        this.#index.set(key, slot);
+        this.#index.set(key, refOf(slot, generation, expires !== 0));
         this.#keys[slot] = key;
         this.#values[slot] = value;
         this.#expires[slot] = expires;
       }
     } else {
+      const slot = ref & Ring.SlotMask;
+      const generation = this.#generations[slot];
       const old = this.#values[slot] as V;
-      result = this.#port.write(this.#takePending(), slot, this.#generations[slot], hash, bytes, expires, now);
+      result = this.#port.write(this.#takePending(), slot, generation, hash, bytes, expires, now);
       if ((result & 1) === 1) {
         this.#values[slot] = value;
         this.#expires[slot] = expires;
+        const updated = refOf(slot, generation, expires !== 0);
+        if (updated !== ref) this.#index.set(key, updated);
         if (old !== value && this.#onEvict !== undefined) this.#notices.push(old, key, 'set');
       }
     }
@@ -303,11 +289,11 @@ export class LocalCache<V = unknown> implements Iterable<string> {
   /** Removes `key` (deleted, or expired if its time has passed); whether a live entry was removed. */
   #deleteKey(key: string): boolean {
     if (this.#loads.size !== 0) this.#supersede(key);
-    const slot = this.#index.get(key);
-    if (slot === undefined) return false;
+    const ref = this.#index.get(key);
+    if (ref === undefined) return false;
+    const slot = ref & Ring.SlotMask;
     const now = this.#now();
-    const expires = this.#expires[slot];
-    const expired = expires !== 0 && expires <= now;
+    const expired = (ref & Ring.TtlFlag) !== 0 && this.#expires[slot] <= now;
     this.#collect(this.#port.delete(this.#takePending(), slot, expired ? Reason.Expired : Reason.Deleted, now));
     return !expired;
   }
@@ -318,13 +304,13 @@ export class LocalCache<V = unknown> implements Iterable<string> {
     this.#port.clear();
     for (const load of this.#loads.values()) load.current = false;
     if (this.#onEvict !== undefined) {
-      for (const [key, slot] of this.#index) this.#notices.push(this.#values[slot], key, 'delete');
+      for (const [key, ref] of this.#index) this.#notices.push(this.#values[ref & Ring.SlotMask], key, 'delete');
     }
     this.#index.clear();
     this.#keys = [];
     this.#values = [];
     this.#expires = new Float64Array(INITIAL_SLOTS);
-    this.#generations = new Int32Array(INITIAL_SLOTS);
+    this.#generations = new Uint8Array(INITIAL_SLOTS);
     this.#free = [];
     this.#used = 0;
     this.#notify();
@@ -541,7 +527,7 @@ export class LocalCache<V = unknown> implements Iterable<string> {
       this.#values[slot] = undefined;
     }
     this.#expires[slot] = 0;
-    this.#generations[slot] = (this.#generations[slot] + 1) | 0;
+    this.#generations[slot] = (this.#generations[slot] + 1) & Ring.GenerationMask;
     this.#free.push(slot);
   }
 

@@ -16,6 +16,7 @@ import { reportCache, type CacheReading } from '../local/metrics.js';
 import { normalizeOptions, resolveTtl, type OffHeapCacheOptions, type NormalizedOptions, type SetOptions } from './options.js';
 import type { LocalCacheStats } from '../local/stats.js';
 import type { OffHeapStore, OffHeapStoreClass } from './store.js';
+import { checkKeys, keyError } from '../local/keys.js';
 
 
 /** What a cache stores: bytes (a string is stored as its UTF-8 bytes). */
@@ -30,20 +31,6 @@ function storeClass(impl: Implementation): OffHeapStoreClass {
   if (impl === 'js') return JsStore;
   nativeStoreClass ??= nativeStores(nativeBinding ?? requireNativeBinding());
   return nativeStoreClass;
-}
-
-function keyError(key: unknown, name: string): Error {
-  if (typeof key !== 'string') return new TypeError(`${name} must be a string, got ${describe(key)}`);
-  if (key.length === 0) return new RangeError(`${name} must not be empty`);
-  return new RangeError(`${name} must be at most ${MAX_KEY_LENGTH} characters long, got ${key.length}`);
-}
-
-function checkKeys(keys: unknown): asserts keys is string[] {
-  if (!Array.isArray(keys)) throw new TypeError(`keys must be an array of strings, got ${describe(keys)}`);
-  for (let i = 0; i < keys.length; i++) {
-    const key: unknown = keys[i];
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw keyError(key, `keys[${i}]`);
-  }
 }
 
 function valueError(value: unknown, name: string): TypeError {

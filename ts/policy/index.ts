@@ -8,7 +8,15 @@ import { JsPolicyPort } from './js-port.js';
 import { NativePolicyPort } from './native-port.js';
 import type { PolicyBudget, PolicyKind, PolicyPort } from './protocol.js';
 
-export { Reason, OUT_PAIRS, RING_PAIRS, type PolicyBudget, type PolicyKind, type PolicyPort } from './protocol.js';
+export {
+  OUT_PAIRS,
+  Reason,
+  refOf,
+  Ring,
+  type PolicyBudget,
+  type PolicyKind,
+  type PolicyPort,
+} from './protocol.js';
 
 /** A policy port of implementation `impl`. */
 export function createPolicyPort(impl: Implementation, kind: PolicyKind, budget: PolicyBudget, now: number): PolicyPort {

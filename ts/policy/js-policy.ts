@@ -7,7 +7,7 @@
  * the slots that left, for the caller to free.
  */
 import { Climber } from './climber.js';
-import { Reason, type PolicyBudget, type PolicyKind } from './protocol.js';
+import { Reason, Ring, type PolicyBudget, type PolicyKind } from './protocol.js';
 import { ADMIT_HASHDOS_THRESHOLD, Sketch } from './sketch.js';
 import { List, NIL, NO_BUCKET, Region, Slots } from './slots.js';
 import { Wheel } from './wheel.js';
@@ -121,15 +121,16 @@ export class JsSlotPolicy {
   }
 
   /**
-   * Applies `pairs` recorded hits from `ring`: (slot, generation) pairs. A
-   * pair whose slot is no longer live, or holds an entry of another
-   * generation, counts for nothing.
+   * Applies the first `count` recorded hits of `ring` (refs: see
+   * protocol.ts). A ref whose slot is no longer live, or holds an entry of
+   * another generation, counts for nothing.
    */
-  drain(ring: Int32Array, pairs: number): void {
+  drain(ring: Int32Array, count: number): void {
     const s = this.slots;
-    for (let i = 0; i < pairs * 2; i += 2) {
-      const slot = ring[i] >>> 0;
-      if (s.isLive(slot) && s.generation[slot] === ring[i + 1]) this.hit(slot);
+    for (let i = 0; i < count; i++) {
+      const ref = ring[i];
+      const slot = ref & Ring.SlotMask;
+      if (s.isLive(slot) && s.generation[slot] === ((ref >>> Ring.GenerationShift) & Ring.GenerationMask)) this.hit(slot);
     }
   }
 
@@ -229,7 +230,7 @@ export class JsSlotPolicy {
     s.bytes[slot] = bytes;
     s.expires[slot] = expires;
     s.hash[slot] = hash;
-    s.generation[slot] = generation;
+    s.generation[slot] = generation & Ring.GenerationMask;
     s.wbucket[slot] = NO_BUCKET;
     s.region[slot] = Region.Window;
     s.live[slot] = 1;

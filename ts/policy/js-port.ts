@@ -3,10 +3,10 @@
  * native port (crates/node/src/policy.rs), over JsSlotPolicy.
  */
 import { JsSlotPolicy } from './js-policy.js';
-import { OUT_PAIRS, RING_PAIRS, type PolicyBudget, type PolicyKind, type PolicyPort, type Reason } from './protocol.js';
+import { OUT_PAIRS, Ring, type PolicyBudget, type PolicyKind, type PolicyPort, type Reason } from './protocol.js';
 
 export class JsPolicyPort implements PolicyPort {
-  readonly ring = new Int32Array(RING_PAIRS * 2);
+  readonly ring = new Int32Array(Ring.Length);
   readonly out = new Int32Array(OUT_PAIRS * 2);
   private readonly policy: JsSlotPolicy;
   /** The next pair of `policy.removed` to page into `out`. */

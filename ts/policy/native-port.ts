@@ -17,7 +17,7 @@ import {
   IO_SLOT,
   IO_TOTAL_BYTES,
   OUT_PAIRS,
-  RING_PAIRS,
+  Ring,
   type PolicyBudget,
   type PolicyKind,
   type PolicyPort,
@@ -39,7 +39,7 @@ function fastPathsOf(binding: NativeBinding): FastPaths {
 }
 
 export class NativePolicyPort implements PolicyPort {
-  readonly ring = new Int32Array(RING_PAIRS * 2);
+  readonly ring = new Int32Array(Ring.Length);
   readonly out = new Int32Array(OUT_PAIRS * 2);
   private readonly io = new Float64Array(IO_LENGTH);
   private readonly owner: Owner;

@@ -5,8 +5,9 @@
  * ids, generations, key hashes, sizes and times, through three typed arrays
  * that JS allocates and attaches once.
  *
- * - `ring` (Int32Array): recorded hits, (slot, generation) pairs, written by
- *   the index on every hit and applied by `drain` (or first thing in a write).
+ * - `ring` (Int32Array): recorded hits, one ref each (the index's own value
+ *   for the key: slot | TTL flag | generation, see Ring), written by the
+ *   index on every hit and applied by `drain` (or first thing in a write).
  * - `io` (Float64Array): the numeric arguments of write/delete/purge (see
  *   IO_*), and the policy's accounted bytes after every call.
  * - `out` (Int32Array): the slots that left in the last call, (slot, Reason)
@@ -39,8 +40,32 @@ export const enum Reason {
   Deleted = 3,
 }
 
-/** Recorded hits per drain: the ring holds this many (slot, generation) pairs. */
-export const RING_PAIRS = 256;
+/**
+ * The hit ring and the refs it records (a const enum: tsc writes the
+ * numbers into the hit path).
+ *
+ * A ref packs what a hit needs into one small integer (a V8 Smi, so the
+ * index Map stores it without allocating): the slot (25 bits: up to 2^24
+ * entries plus the one being inserted), whether the entry has a TTL (so
+ * entries without one skip the expiry read), and the slot's generation
+ * modulo 32, which the policy compares with the generation the entry was
+ * stored under.
+ */
+export const enum Ring {
+  /** Recorded hits per drain: the ring holds this many refs. */
+  Length = 512,
+  SlotMask = 0x1ffffff,
+  TtlFlag = 0x2000000,
+  GenerationShift = 26,
+  /** Generations are counted modulo 32. */
+  GenerationMask = 31,
+}
+
+/** The ref of `slot` stored under `generation` (0..31), with or without a TTL. */
+export function refOf(slot: number, generation: number, hasTtl: boolean): number {
+  return slot | (hasTtl ? Ring.TtlFlag : 0) | (generation << Ring.GenerationShift);
+}
+
 /** Removed slots reported per page of `out`. */
 export const OUT_PAIRS = 256;
 
@@ -65,9 +90,9 @@ export const IO_LENGTH = 8;
 export interface PolicyPort {
   readonly ring: Int32Array;
   readonly out: Int32Array;
-  /** Applies `pending` recorded hits. */
+  /** Applies the first `pending` refs of the ring. */
   drain(pending: number): void;
-  /** Stores slot's entry; flag = whether it is live afterwards. */
+  /** Stores slot's entry (generation 0..31); flag = whether it is live afterwards. */
   write(pending: number, slot: number, generation: number, hash: number, bytes: number, expires: number, now: number): number;
   /** Sweeps due timers, then removes `slot` for `reason`; flag = whether it was live to be removed. */
   delete(pending: number, slot: number, reason: Reason, now: number): number;

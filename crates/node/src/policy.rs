@@ -48,10 +48,10 @@ impl Entry {
         }
         // SAFETY: the ring is only touched during calls on this thread.
         let ring: &[i32] = unsafe { self.ring.as_mut() };
-        let pairs = ring
-            .get(..pending * 2)
+        let refs = ring
+            .get(..pending)
             .ok_or_else(|| Error::invalid_argument("pending exceeds the hit ring"))?;
-        self.policy.drain(pairs);
+        self.policy.drain(refs);
         Ok(())
     }
 
@@ -178,7 +178,7 @@ impl NativePolicy {
             };
             let max_entries = count_of(max_entries, "maxEntries")?.max(1);
             let max_bytes = count_of(max_bytes, "maxBytes")?;
-            if io.len() < IO_LENGTH || !ring.len().is_multiple_of(2) || out.len() < 2 {
+            if io.len() < IO_LENGTH || out.len() < 2 {
                 return Err(Error::invalid_argument(
                     "ring, io and out must be sized as ts/policy/protocol.ts says",
                 ));
@@ -246,19 +246,30 @@ fn pending_arg(env: sys::napi_env, value: sys::napi_value) -> std::result::Resul
     Ok(count_of(pending, "pending")? as usize)
 }
 
-unsafe extern "C" fn raw_drain(
+/// A raw call `(handle, pending)`: applies the pending recorded hits, then `body`.
+unsafe fn policy_call(
     env: sys::napi_env,
     info: sys::napi_callback_info,
+    body: impl FnOnce(&mut Entry) -> std::result::Result<Ret, Error>,
 ) -> sys::napi_value {
     unsafe {
         respond(env, || {
             let [handle, pending] = args::<2>(env, info)?;
             let handle = number_arg(env, handle, "handle")?;
             let pending = pending_arg(env, pending)?;
-            with_entry(handle, |e| e.drain(pending))?;
-            Ok(Ret::Undefined)
+            with_entry(handle, |e| {
+                e.drain(pending)?;
+                body(e)
+            })
         })
     }
+}
+
+unsafe extern "C" fn raw_drain(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe { policy_call(env, info, |_| Ok(Ret::Undefined)) }
 }
 
 unsafe extern "C" fn raw_write(
@@ -266,23 +277,16 @@ unsafe extern "C" fn raw_write(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     unsafe {
-        respond(env, || {
-            let [handle, pending] = args::<2>(env, info)?;
-            let handle = number_arg(env, handle, "handle")?;
-            let pending = pending_arg(env, pending)?;
-            let result = with_entry(handle, |e| {
-                e.drain(pending)?;
-                let io = e.io();
-                let slot = slot_of(io[IO_SLOT], "slot")?;
-                let generation = slot_of(io[IO_GENERATION], "generation")?;
-                let hash = slot_of(io[IO_HASH], "hash")?;
-                let bytes = count_of(io[IO_BYTES], "bytes")?;
-                let expires = count_of(io[IO_EXPIRES], "expires")?;
-                let now = count_of(io[IO_NOW], "now")?;
-                let kept = e.policy.write(slot, generation, hash, bytes, expires, now);
-                Ok(e.report(kept))
-            })?;
-            Ok(Ret::Number(result))
+        policy_call(env, info, |e| {
+            let io = e.io();
+            let slot = slot_of(io[IO_SLOT], "slot")?;
+            let generation = slot_of(io[IO_GENERATION], "generation")?;
+            let hash = slot_of(io[IO_HASH], "hash")?;
+            let bytes = count_of(io[IO_BYTES], "bytes")?;
+            let expires = count_of(io[IO_EXPIRES], "expires")?;
+            let now = count_of(io[IO_NOW], "now")?;
+            let kept = e.policy.write(slot, generation, hash, bytes, expires, now);
+            Ok(Ret::Number(e.report(kept)))
         })
     }
 }
@@ -292,20 +296,13 @@ unsafe extern "C" fn raw_delete(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     unsafe {
-        respond(env, || {
-            let [handle, pending] = args::<2>(env, info)?;
-            let handle = number_arg(env, handle, "handle")?;
-            let pending = pending_arg(env, pending)?;
-            let result = with_entry(handle, |e| {
-                e.drain(pending)?;
-                let io = e.io();
-                let slot = slot_of(io[IO_SLOT], "slot")?;
-                let reason = reason_of(io[IO_REASON])?;
-                let now = count_of(io[IO_NOW], "now")?;
-                let removed = e.policy.delete(slot, reason, now);
-                Ok(e.report(removed))
-            })?;
-            Ok(Ret::Number(result))
+        policy_call(env, info, |e| {
+            let io = e.io();
+            let slot = slot_of(io[IO_SLOT], "slot")?;
+            let reason = reason_of(io[IO_REASON])?;
+            let now = count_of(io[IO_NOW], "now")?;
+            let removed = e.policy.delete(slot, reason, now);
+            Ok(Ret::Number(e.report(removed)))
         })
     }
 }
@@ -315,17 +312,10 @@ unsafe extern "C" fn raw_purge(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     unsafe {
-        respond(env, || {
-            let [handle, pending] = args::<2>(env, info)?;
-            let handle = number_arg(env, handle, "handle")?;
-            let pending = pending_arg(env, pending)?;
-            let result = with_entry(handle, |e| {
-                e.drain(pending)?;
-                let now = count_of(e.io()[IO_NOW], "now")?;
-                e.policy.expire_due(now);
-                Ok(e.report(false))
-            })?;
-            Ok(Ret::Number(result))
+        policy_call(env, info, |e| {
+            let now = count_of(e.io()[IO_NOW], "now")?;
+            e.policy.expire_due(now);
+            Ok(Ret::Number(e.report(false)))
         })
     }
 }

@@ -30,6 +30,14 @@ pub use slots::Region;
 /// Most entries moved between the window and the main space per adjustment.
 const TRANSFER_LIMIT: usize = 1000;
 
+/// The slot bits of a ref (ts/policy/protocol.ts): up to 2^24 entries plus
+/// the one being inserted.
+pub const REF_SLOT_MASK: u32 = (1 << 25) - 1;
+/// Where a ref keeps the generation.
+pub const REF_GENERATION_SHIFT: u32 = 26;
+/// Generations are counted modulo 32 (the bits a ref has room for).
+pub const GENERATION_MASK: u32 = 31;
+
 /// Eviction policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Policy {
@@ -223,15 +231,17 @@ impl SlotPolicy {
         self.on_access(slot);
     }
 
-    /// Applies recorded hits: pairs of (slot, generation). A pair whose slot
-    /// is no longer live, or holds an entry of another generation (the slot
-    /// was freed and reused since the hit), counts for nothing.
+    /// Applies recorded hits: refs of LocalCache's index (slot | TTL flag |
+    /// generation, see [`REF_SLOT_MASK`]). A ref whose slot is no longer
+    /// live, or holds an entry stored under another generation (the slot was
+    /// freed and reused since the hit), counts for nothing.
     pub fn drain(&mut self, ring: &[i32]) {
-        for pair in ring.chunks_exact(2) {
-            let slot = pair[0] as u32;
-            match self.slots.live(slot) {
-                Some(m) if m.generation == pair[1] as u32 => self.hit(slot),
-                _ => {}
+        for &r in ring {
+            let r = r as u32;
+            let slot = r & REF_SLOT_MASK;
+            let generation = (r >> REF_GENERATION_SHIFT) & GENERATION_MASK;
+            if matches!(self.slots.live(slot), Some(m) if m.generation == generation) {
+                self.hit(slot);
             }
         }
     }
@@ -370,7 +380,7 @@ impl SlotPolicy {
             bytes,
             expires,
             hash,
-            generation,
+            generation: generation & GENERATION_MASK,
             wbucket: slots::NO_BUCKET,
             region: Region::Window,
             live: true,

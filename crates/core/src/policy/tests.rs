@@ -24,6 +24,11 @@ struct Caller {
 }
 
 impl Caller {
+    /// The ref LocalCache's index would record for a hit on `slot`.
+    fn hit(&self, slot: u32) -> i32 {
+        (slot | ((self.generation[slot as usize] & GENERATION_MASK) << REF_GENERATION_SHIFT)) as i32
+    }
+
     fn alloc(&mut self) -> u32 {
         self.free.pop().unwrap_or_else(|| {
             self.next += 1;
@@ -74,7 +79,7 @@ fn a_recorded_hit_for_a_reused_slot_credits_nothing() {
     let (a, _) = c.insert(&mut p, 1, 1, 0, 0);
     let (b, _) = c.insert(&mut p, 2, 1, 0, 0);
     // A hit on `a` is recorded but not yet drained...
-    let stale = [a as i32, c.generation[a as usize] as i32];
+    let stale = [c.hit(a)];
     // ...when `a` is deleted and its slot reused by a new entry.
     assert!(p.delete(a, Reason::Deleted, 0));
     assert_eq!(c.collect(&p), vec![(a, Reason::Deleted)]);
@@ -82,7 +87,7 @@ fn a_recorded_hit_for_a_reused_slot_credits_nothing() {
     assert_eq!(reused, a, "the slot was reused");
     // LRU order now: b (older), reused (newer). A credited stale hit would
     // make `reused` most recent; it already is, so touch b first.
-    p.drain(&[b as i32, c.generation[b as usize] as i32]);
+    p.drain(&[c.hit(b)]);
     let mut order = vec![];
     p.order(0, &mut order);
     assert_eq!(order, vec![b, reused]);
@@ -91,7 +96,7 @@ fn a_recorded_hit_for_a_reused_slot_credits_nothing() {
     p.order(0, &mut order);
     assert_eq!(order, vec![b, reused], "the stale hit moved nothing");
     // A hit with the current generation does count.
-    p.drain(&[reused as i32, c.generation[reused as usize] as i32]);
+    p.drain(&[c.hit(reused)]);
     order.clear();
     p.order(0, &mut order);
     assert_eq!(order, vec![reused, b]);
@@ -103,11 +108,11 @@ fn hits_for_slots_never_stored_or_already_freed_are_ignored() {
     let mut c = Caller::default();
     let (a, _) = c.insert(&mut p, 7, 1, 0, 0);
     let before = p.state();
-    p.drain(&[99, 0, -1, 0, 1000, 3]);
+    p.drain(&[99, -1, 1000 | (3 << REF_GENERATION_SHIFT)]);
     assert_eq!(p.state(), before);
     p.remove_now(a, Reason::Deleted);
     c.collect(&p);
-    p.drain(&[a as i32, 0]);
+    p.drain(&[a as i32]);
     assert_eq!(p.len(), 0);
 }
 
@@ -173,7 +178,7 @@ fn budgets_hold_and_bookkeeping_stays_consistent_under_random_operations() {
                         .iter()
                         .nth(rng.below(c.live.len().max(1) as u64) as usize)
                     {
-                        ring.extend([slot as i32, c.generation[slot as usize] as i32]);
+                        ring.push(c.hit(slot));
                     }
                 }
                 5..=7 => {
@@ -213,7 +218,7 @@ fn order_lists_regions_most_recent_first_and_skips_expired_entries() {
     let (a, _) = c.insert(&mut p, 1, 1, 0, 0);
     let (b, _) = c.insert(&mut p, 2, 1, 100, 0);
     let (d, _) = c.insert(&mut p, 3, 1, 0, 0);
-    p.drain(&[a as i32, 0]);
+    p.drain(&[a as i32]);
     let mut out = vec![];
     p.order(0, &mut out);
     assert_eq!(out, vec![a, d, b]);

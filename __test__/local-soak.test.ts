@@ -1,0 +1,38 @@
+/**
+ * No leaks: millions of operations on a bounded LocalCache keep the
+ * accounted bytes within budget and the V8 heap flat after warm-up (the
+ * index, ring and free slots are reused, evicted values are released). Runs
+ * in a child process so it can force GC.
+ */
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+interface Soak {
+  implementation: string;
+  budget: number;
+  maxBytes: number;
+  samples: { op: number; heapUsed: number; size: number }[];
+  notices: number;
+  stats: { sets: number; evictions: number; expirations: number; hits: number };
+}
+
+test('two million operations keep bytes within budget and the heap flat', async (t) => {
+  const { stdout } = await run(
+    process.execPath,
+    ['--import=tsx', '--expose-gc', path.join(__dirname, 'helpers', 'local-soak.ts'), '2000000'],
+    { env: process.env, maxBuffer: 16 * 2 ** 20, timeout: 600_000 },
+  );
+  const soak = JSON.parse(stdout) as Soak;
+  t.is(soak.implementation, process.env.TIERCACHE_IMPL === 'js' ? 'js' : 'native');
+  t.true(soak.maxBytes <= soak.budget, 'accounted bytes never exceed the budget');
+  t.true(soak.stats.evictions > 10_000 && soak.stats.expirations > 10_000 && soak.stats.hits > 10_000, 'every path ran');
+  t.true(soak.notices >= soak.stats.evictions + soak.stats.expirations, 'every removal was notified');
+  const warm = soak.samples.filter((s) => s.op >= soak.samples[soak.samples.length - 1].op / 4);
+  const first = warm[0].heapUsed;
+  const peak = Math.max(...warm.map((s) => s.heapUsed));
+  t.true(peak <= first * 1.5 + 8 * 2 ** 20, `heap grew from ${(first / 2 ** 20).toFixed(1)} MB to ${(peak / 2 ** 20).toFixed(1)} MB`);
+});
