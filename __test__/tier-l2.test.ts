@@ -256,7 +256,7 @@ test('distributed lock: an instance that waits serves a stale value at once inst
   await clock.advance(2000);
   let release!: (v: string) => void;
   const slow = a.getOrSet('k', () => new Promise<string>((r) => (release = r)));
-  await waitFor('a holds the lock', async () => (await raw.exists(`{${ns}:k}#lock`)) === 1);
+  await waitFor('a holds the lock and runs its loader', async () => release !== undefined && (await raw.exists(`{${ns}:k}#lock`)) === 1);
   t.is(await b.getOrSet('k', () => 'b loaded'), 'old', 'b did not get the lock: stale at once');
   t.is(b.stats().staleServed.lock_wait, 1);
   release('new');
@@ -294,4 +294,27 @@ test('TTL and grace across tiers on a manual clock: an L2 value past its TTL is 
   t.is(await b.get('k'), 'v2');
   await clock.advance(200_000);
   await t.throwsAsync(b.getOrSet('k', () => Promise.reject(new Error('down'))), { message: 'down' });
+});
+
+test('prefetch warms the keys a caller will need (one batch load for the missing ones) and reports loader failures as events', async (t) => {
+  guardUnhandledRejections(t);
+  const ns = freshNamespace();
+  const a = make<string>(t, ns);
+  const b = make<string>(t, ns);
+  await a.set('p1', 'already');
+  const asked: string[][] = [];
+  t.is(
+    await a.prefetch(['p1', 'p2', 'p3'], async (keys) => {
+      asked.push(keys);
+      return keys.map((k) => `warm-${k}`);
+    }),
+    3,
+  );
+  t.deepEqual(asked, [['p2', 'p3']]);
+  t.deepEqual(await b.getMany(['p1', 'p2', 'p3']), ['already', 'warm-p2', 'warm-p3'], 'warmed in Redis for every instance');
+  const errors: Error[] = [];
+  a.on('error', (e) => errors.push(e));
+  t.is(await a.prefetch(['q1'], async () => Promise.reject(new Error('source down'))), 0);
+  t.true(errors.some((e) => e.message === 'source down'));
+  await t.throwsAsync(a.prefetch('nope' as never, async () => []), { instanceOf: TypeError, message: /keys must be an array/ });
 });

@@ -67,6 +67,8 @@ const MAX_BACKOFF_MS = 1000;
 export class Bus {
   #client: Redis | null = null;
   #trusted = false;
+  /** Monotonic ms until which L1 is trusted (0 while untrusted): the hot path compares against it. */
+  trustedUntil = 0;
   #closed = false;
   #everConnected = false;
   #attempt = 0;
@@ -210,6 +212,7 @@ export class Bus {
   #confirm(sentAt: number): void {
     const remaining = sentAt + this.options.maxStalenessMs - monotonicMs();
     if (remaining <= 0) return;
+    this.trustedUntil = sentAt + this.options.maxStalenessMs;
     if (this.#trustTimer !== null) clearTimeout(this.#trustTimer);
     this.#trustTimer = setTimeout(() => {
       this.#trustTimer = null;
@@ -220,6 +223,7 @@ export class Bus {
   }
 
   #setTrusted(trusted: boolean): void {
+    if (!trusted) this.trustedUntil = 0;
     if (this.#trusted === trusted) return;
     this.#trusted = trusted;
     this.handlers.trust(trusted);

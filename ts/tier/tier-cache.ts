@@ -219,7 +219,7 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
     let entry: Entry | undefined;
     if (l1 !== null) {
       entry = l1.get(key);
-      if (entry !== undefined && this.#trusted && entry.tags === null && entry.basis >= this.#meta.clear && this.#clock.now() < entry.freshUntil) {
+      if (entry !== undefined && entry.tags === null && entry.basis >= this.#meta.clear && this.#clock.now() < entry.freshUntil && this.#l1Trusted()) {
         this.#stats.l1.hits++;
         return Promise.resolve(entry.value as V);
       }
@@ -302,7 +302,7 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
     let entry: Entry | undefined;
     if (l1 !== null) {
       entry = l1.get(key);
-      if (entry !== undefined && options === undefined && this.#trusted && entry.tags === null && entry.basis >= this.#meta.clear) {
+      if (entry !== undefined && options === undefined && entry.tags === null && entry.basis >= this.#meta.clear && this.#l1Trusted()) {
         const now = this.#clock.now();
         if (now < entry.freshUntil) {
           this.#stats.l1.hits++;
@@ -500,6 +500,16 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
     if (this.#closePromise !== null) throw closedError();
   }
 
+  /**
+   * Whether L1 may be served without asking Redis: always without a bus;
+   * with one, only before the trust deadline of the last answered heartbeat,
+   * compared on every hit so that a stalled event loop cannot stretch it.
+   */
+  #l1Trusted(): boolean {
+    const bus = this.#bus;
+    return bus === null || (this.#trusted && monotonicMs() < bus.trustedUntil);
+  }
+
   /** The verdict on an L1 entry now; DEAD entries are removed. */
   #verdict(key: string, entry: Entry, now: number): number {
     const validity = this.#meta.check(entry);
@@ -507,7 +517,7 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
       this.#l1?.delete(key);
       return DEAD;
     }
-    if ((validity === Validity.unknown && this.#l2 !== null) || !this.#trusted) return REVALIDATE;
+    if ((validity === Validity.unknown && this.#l2 !== null) || !this.#l1Trusted()) return REVALIDATE;
     return now < entry.freshUntil ? FRESH : STALE;
   }
 
@@ -888,7 +898,7 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
   async #tagsAllow(entry: Entry): Promise<boolean> {
     let unknown: string[] | null = null;
     for (const tag of entry.tags!) {
-      const v = this.#trusted ? this.#meta.tagVersion(tag) : undefined;
+      const v = this.#l1Trusted() ? this.#meta.tagVersion(tag) : undefined;
       if (v === undefined) (unknown ??= []).push(tag);
       else if (entry.basis < v) return false;
     }
