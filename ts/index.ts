@@ -35,3 +35,4 @@ export { BatchProcessor } from './batch/index.js';
 export type { BatchProcessorOptions, BatchResults, BatchStats, BatchCloseOptions, BatchLoadOptions } from './batch/index.js';
 export * from './codec/index.js';
 export * from './metrics/index.js';
+export * from './http/index.js';

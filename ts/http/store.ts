@@ -1,0 +1,33 @@
+/**
+ * Where httpCache keeps its records: a small async interface of byte values,
+ * so that an in-process LocalCache, a TierCache (L1 + Redis) or anything
+ * else can back it. Records are Buffers httpCache serializes itself (see
+ * record.ts), so a store only moves bytes.
+ */
+import type { LocalCache } from '../local/local-cache.js';
+
+/** The storage httpCache needs. Every method may return a value or a promise. */
+export interface HttpCacheStore {
+  /** The bytes stored under `key`, or undefined. */
+  get(key: string): Promise<Uint8Array | undefined> | Uint8Array | undefined;
+  /** Stores `value` for `ttlMs` milliseconds (the store may evict it earlier). */
+  set(key: string, value: Buffer, ttlMs: number): Promise<unknown> | unknown;
+  /** Removes `key` (and, for a shared store, from every instance). */
+  delete(key: string): Promise<unknown> | unknown;
+}
+
+/** A store over a LocalCache holding bytes (entries live in this process only). */
+export function localCacheStore(cache: LocalCache): HttpCacheStore {
+  return {
+    get: (key) => cache.get(key),
+    set: (key, value, ttlMs) => cache.set(key, value, { ttlMs: Math.max(1, Math.ceil(ttlMs)) }),
+    delete: (key) => cache.delete(key),
+  };
+}
+
+/** Whether `value` has the shape of an HttpCacheStore. */
+export function isStore(value: unknown): value is HttpCacheStore {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.get === 'function' && typeof v.set === 'function' && typeof v.delete === 'function';
+}
