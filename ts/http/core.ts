@@ -607,7 +607,7 @@ export class HttpCacheCore {
       const identity = record.identity ?? this.codec!.decode(record.body);
       const contentType = record.headers.find(([n]) => n === 'content-type')?.[1] ?? '';
       const out = await encodeAs(coding, identity, this.options.compression!, /^text\/|json|xml|javascript/i.test(contentType));
-      this.counters.encodings[coding === 'zstd' ? 'identity' : coding]++;
+      this.counters.encodings[coding as 'br' | 'gzip' | 'identity']++;
       const remaining = storeTtlMs(record.lifetime) - (this.options.now() - record.storedAt);
       if (remaining > 0) {
         try {
@@ -705,8 +705,12 @@ export class HttpCacheCore {
 const ALL_CODINGS: ReadonlySet<Coding> = new Set(['zstd', 'br', 'gzip', 'identity']);
 const IDENTITY_ONLY: ReadonlySet<Coding> = new Set(['identity']);
 
-function flat(pairs: Array<[string, string]>): string[] {
-  const out: string[] = [];
-  for (const [n, v] of pairs) out.push(n, v);
+/** Header pairs as writeHead takes them, repeated names as arrays (Set-Cookie). */
+function flat(pairs: Array<[string, string]>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [n, v] of pairs) {
+    const prev = out[n];
+    out[n] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
   return out;
 }
