@@ -5,6 +5,7 @@
  */
 import test from 'ava';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { httpCache, negotiate, type Coding, type HttpCacheOptions } from '../ts/index.js';
 import { cacheStatus, jsonBody, ManualNow, request, serve } from './helpers/http.js';
 import { randomBytes } from './helpers/payloads.js';
@@ -133,7 +134,7 @@ test('a body the handler already content-encoded is passed on, not stored', asyn
   const { port, calls } = await setup(t, (_req, res) => {
     res.setHeader('Cache-Control', 'max-age=60');
     res.setHeader('Content-Encoding', 'gzip');
-    res.end(require('node:zlib').gzipSync(BIG));
+    res.end(gzipSync(BIG));
   });
   const a = await request(port, '/g', { headers: { 'accept-encoding': 'gzip' } });
   t.is(a.text, BIG);
