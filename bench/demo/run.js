@@ -148,6 +148,19 @@ function load(ports, { duration, connections, label, seed }) {
   }).then((results) => ({ results, latency }));
 }
 
+/** Per-route hit ratios over every instance. */
+function routeRatios(httpStats) {
+  const sums = {};
+  for (const h of httpStats) {
+    for (const [route, r] of Object.entries(h.routes)) {
+      const s = (sums[route] ??= { served: 0, total: 0 });
+      s.served += r.hits + r.stale;
+      s.total += r.hits + r.stale + r.misses + r.collapsed;
+    }
+  }
+  return Object.fromEntries(Object.entries(sums).map(([route, s]) => [route, s.total === 0 ? 0 : s.served / s.total]));
+}
+
 const us = (v) => (Number.isNaN(v) ? null : v / 1000);
 
 async function runConfiguration(config, ctx) {
@@ -192,6 +205,7 @@ async function runConfiguration(config, ctx) {
       savedByBatching: itemLoads - sum((s) => s.batches),
       savedByCoalescing: hs((h) => h.collapsed),
       cache: httpStats === null ? null : { hits: hs((h) => h.hits), stale: hs((h) => h.stale), misses: hs((h) => h.misses), collapsed: hs((h) => h.collapsed), revalidations: hs((h) => h.revalidations) },
+      routes: httpStats === null ? null : routeRatios(httpStats),
       coherence,
     };
   } finally {
@@ -251,6 +265,11 @@ async function main() {
     notes,
   };
   if (results.length > 0) process.stdout.write(`\n${table(results)}\n`);
+  for (const r of results) {
+    if (r.routes === null) continue;
+    const parts = Object.entries(r.routes).map(([route, ratio]) => `${route} ${(ratio * 100).toFixed(1)}%`);
+    process.stdout.write(`hit ratio per route, ${r.label}: ${parts.join(', ')}\n`);
+  }
   if (options.json !== null) fs.writeFileSync(options.json, JSON.stringify(report, null, 2) + '\n');
   if (options.html !== null) fs.writeFileSync(options.html, html(report));
   if (failed || results.some((r) => r.requests === 0)) process.exitCode = 1;
