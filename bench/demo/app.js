@@ -124,7 +124,14 @@ async function origin(req, res) {
 }
 
 const cache = mode === 'none' ? null : new LocalCache({ maxBytes: 256 * 2 ** 20, metrics: false, name: 'demo-http' });
-const cached = cache === null ? null : httpCache(origin, { cache, metrics: false, name: 'demo' });
+/** Route templates for the per-route hit ratios. */
+function route(_req, path) {
+  const p = path.split('?')[0].split('/');
+  if (p[2] === 'products' && p.length === 4) return '/api/products/:id';
+  if (p[2] === 'categories' && p.length === 4) return '/api/categories/:name';
+  return p.slice(0, 3).join('/');
+}
+const cached = cache === null ? null : httpCache(origin, { cache, metrics: false, name: 'demo', route });
 
 async function update(req, res) {
   const id = Number(req.url.split('/')[3]);

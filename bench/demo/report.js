@@ -28,7 +28,7 @@ function table(results) {
   return [line(COLUMNS.map(([h]) => h)), sep, ...rows.map(line)].join('\n');
 }
 
-function escape(s) {
+function escapeHtml(s) {
   return String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 }
 
@@ -44,7 +44,7 @@ function chart(results) {
       const y = 20 + i * rowH;
       const w50 = ((r.latencyMs.p50 ?? 0) / max) * width;
       const w99 = ((r.latencyMs.p99 ?? 0) / max) * width;
-      return `<text x="${left - 10}" y="${y + 22}" text-anchor="end" class="l">${escape(r.label)}</text>
+      return `<text x="${left - 10}" y="${y + 22}" text-anchor="end" class="l">${escapeHtml(r.label)}</text>
 <rect x="${left}" y="${y}" width="${w99.toFixed(1)}" height="16" class="p99"/><text x="${left + w99 + 6}" y="${y + 13}" class="v">p99 ${fmt(r.latencyMs.p99, 2)} ms</text>
 <rect x="${left}" y="${y + 20}" width="${w50.toFixed(1)}" height="16" class="p50"/><text x="${left + w50 + 6}" y="${y + 33}" class="v">p50 ${fmt(r.latencyMs.p50, 2)} ms</text>`;
     })
@@ -57,19 +57,19 @@ ${bars}
 
 /** A self-contained HTML report. */
 function html(report) {
-  const head = COLUMNS.map(([h]) => `<th>${escape(h)}</th>`).join('');
-  const rows = report.configurations.map((r) => `<tr>${COLUMNS.map(([, f]) => `<td>${escape(f(r))}</td>`).join('')}</tr>`).join('\n');
-  const notes = report.notes.map((n) => `<li>${escape(n)}</li>`).join('');
+  const head = COLUMNS.map(([h]) => `<th>${escapeHtml(h)}</th>`).join('');
+  const rows = report.configurations.map((r) => `<tr>${COLUMNS.map(([, f]) => `<td>${escapeHtml(f(r))}</td>`).join('')}</tr>`).join('\n');
+  const notes = report.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('');
   const coherence =
     report.coherence === null
       ? ''
-      : `<p>Coherence across two app instances: ${report.coherence.ok ? 'a write through one instance was seen by the other' : 'FAILED'} (${escape(report.coherence.detail)}).</p>`;
+      : `<p>Coherence across two app instances: ${report.coherence.ok ? 'a write through one instance was seen by the other' : 'FAILED'} (${escapeHtml(report.coherence.detail)}).</p>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tiercache demo report</title>
 <style>body{font:14px/1.4 sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}caption{text-align:left;font-weight:bold;margin:.5em 0}</style>
 </head><body>
 <h1>tiercache demo</h1>
-<p>${escape(report.machine.cpus)} x ${escape(report.machine.cpu)}, Node ${escape(report.machine.node)}; ${escape(report.options.durationS)} s per configuration, ${escape(report.options.connections)} connections; ${escape(report.startedAt)}.</p>
+<p>${escapeHtml(report.machine.cpus)} x ${escapeHtml(report.machine.cpu)}, Node ${escapeHtml(report.machine.node)}; ${escapeHtml(report.options.durationS)} s per configuration, ${escapeHtml(report.options.connections)} connections; ${escapeHtml(report.startedAt)}.</p>
 <h2>Latency per configuration</h2>
 ${chart(report.configurations)}
 <table><caption>Results</caption><thead><tr>${head}</tr></thead><tbody>

@@ -9,7 +9,7 @@ const path = require('node:path');
 const autocannon = require('autocannon');
 const { Histogram } = require('../../dist/index.js');
 const tiercache = require('../../dist/index.js');
-const { forkReady, stop, startRedis, onPath } = require('./children.js');
+const { forkReady, stop, onPath } = require('./children.js');
 const { table, html } = require('./report.js');
 const { workload } = require('./workload.js');
 
