@@ -36,3 +36,4 @@ export type { BatchProcessorOptions, BatchResults, BatchStats, BatchCloseOptions
 export * from './codec/index.js';
 export * from './metrics/index.js';
 export * from './http/index.js';
+export * from './tier/index.js';

@@ -51,6 +51,22 @@ export const ErrorCode = {
   CODEC_QUEUE_FULL: 'ERR_CODEC_QUEUE_FULL',
   /** Codec: the worker running an offloaded task died; only that task failed. */
   CODEC_WORKER: 'ERR_CODEC_WORKER',
+  /** TierCache: Redis is unreachable, its circuit breaker is open, or no connection was free within commandTimeoutMs. */
+  TIER_L2_UNAVAILABLE: 'ERR_TIER_L2_UNAVAILABLE',
+  /** TierCache: a Redis command did not answer within commandTimeoutMs. */
+  TIER_COMMAND_TIMEOUT: 'ERR_TIER_COMMAND_TIMEOUT',
+  /** TierCache: Redis answered a command with an error reply (e.g. OOM, WRONGTYPE); the reply is the `cause`. */
+  TIER_COMMAND_FAILED: 'ERR_TIER_COMMAND_FAILED',
+  /** TierCache: a loader did not settle within hardTimeoutMs and no stale value could be served. */
+  TIER_LOADER_TIMEOUT: 'ERR_TIER_LOADER_TIMEOUT',
+  /** TierCache: a value could not be serialized (or a custom serializer failed); the original error is the `cause`. */
+  TIER_SERIALIZE: 'ERR_TIER_SERIALIZE',
+  /** TierCache (on the `error` event only): bytes in Redis that are not a valid tiercache envelope; read as a miss. */
+  TIER_INVALID_ENVELOPE: 'ERR_TIER_INVALID_ENVELOPE',
+  /** TierCache (on the `error` event only): an envelope unsigned or wrongly signed while signing is on; read as a miss. */
+  TIER_BAD_SIGNATURE: 'ERR_TIER_BAD_SIGNATURE',
+  /** TierCache (on the `error` event only): the invalidation subscriber failed (connect, subscribe, heartbeat). */
+  TIER_COHERENCE: 'ERR_TIER_COHERENCE',
 } as const;
 
 /** Any of the stable error codes tiercache components use. */

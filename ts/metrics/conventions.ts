@@ -58,6 +58,14 @@ export const Attr = {
   httpCacheBytes: 'http.cache.bytes.kind',
   /** A content coding: `zstd`, `br`, `gzip`, `identity`. */
   httpCacheCoding: 'http.cache.coding',
+  /** TierCache: `sent` or `received` (invalidations). */
+  tierDirection: 'tier.direction',
+  /** TierCache: what an invalidation covers: `key`, `tag` or `clear`. */
+  tierScope: 'tier.scope',
+  /** TierCache: why something happened (an L1 flush, a stale value served). */
+  tierReason: 'tier.reason',
+  /** TierCache: how a loader call ended: `ok`, `error`, `timeout`. */
+  tierOutcome: 'tier.outcome',
 } as const;
 
 /** LocalCache and the tiered cache. */
@@ -341,5 +349,72 @@ export const HttpCacheMetrics = {
     type: 'counter',
     unit: '{representation}',
     description: 'Representations (br, gzip, identity) produced once from a stored response, by coding.',
+  }),
+} as const;
+
+/** TierCache: what the tiered cache adds on top of `cache.requests` (by `cache.tier` and `cache.result`). */
+export const TierMetrics = {
+  /** Invalidations, by `tier.direction` (`sent`, `received`) and `tier.scope` (`key`, `tag`, `clear`). */
+  invalidations: defineMetric({
+    name: 'tiercache.tier.invalidations',
+    type: 'counter',
+    unit: '{message}',
+    description: 'Coherence invalidations sent and received, by scope (key, tag, clear).',
+  }),
+  /** Whole-L1 flushes, by `tier.reason` (`gap`, `reconnect`, `clear`, `overflow`). */
+  flushes: defineMetric({
+    name: 'tiercache.tier.l1_flushes',
+    type: 'counter',
+    unit: '{flush}',
+    description: 'Times the L1 of the namespace was dropped because invalidations may have been missed (gap, reconnect) or by clear().',
+  }),
+  /** Values served past their TTL, by `tier.reason` (`loader_error`, `soft_timeout`, `hard_timeout`, `l2_unavailable`). */
+  staleServed: defineMetric({
+    name: 'tiercache.tier.stale_served',
+    type: 'counter',
+    unit: '{request}',
+    description: 'Stale (grace) values served because the loader or Redis failed or was slow.',
+  }),
+  /** Redis failures, by `error.type` (ERR_TIER_COMMAND_TIMEOUT, ERR_TIER_L2_UNAVAILABLE, ERR_TIER_COMMAND_FAILED). */
+  l2Errors: defineMetric({
+    name: 'tiercache.tier.l2_errors',
+    type: 'counter',
+    unit: '{error}',
+    description: 'Redis commands that failed, timed out or were refused by the open circuit breaker.',
+  }),
+  /** Values in Redis that were not valid envelopes, by `error.type` (ERR_TIER_INVALID_ENVELOPE, ERR_TIER_BAD_SIGNATURE). */
+  invalidEnvelopes: defineMetric({
+    name: 'tiercache.tier.invalid_envelopes',
+    type: 'counter',
+    unit: '{value}',
+    description: 'Values read from Redis that were corrupt, foreign, of a future format or wrongly signed (each read as a miss).',
+  }),
+  /** Loader calls, by `tier.outcome` (`ok`, `error`, `timeout`). */
+  loads: defineMetric({
+    name: 'tiercache.tier.loads',
+    type: 'counter',
+    unit: '{call}',
+    description: 'Loader calls made by getOrSet, getOrSetMany, prefetch and refresh-ahead, by outcome.',
+  }),
+  /** Loaded values not cached because an invalidation or a newer write raced the load (in-flight fencing). */
+  fenced: defineMetric({
+    name: 'tiercache.tier.fenced',
+    type: 'counter',
+    unit: '{value}',
+    description: 'Loaded or read values returned to their caller but not cached, because an invalidation raced them.',
+  }),
+  /** 1 while the circuit breaker is open (Redis calls fail fast), 0 otherwise. */
+  breakerOpen: defineMetric({
+    name: 'tiercache.tier.breaker_open',
+    type: 'gauge',
+    unit: '1',
+    description: '1 while the Redis circuit breaker is open or half-open, 0 when closed.',
+  }),
+  /** 1 while L1 is trusted (subscriber live and heartbeats answered within maxStalenessMs), 0 otherwise. */
+  coherent: defineMetric({
+    name: 'tiercache.tier.coherent',
+    type: 'gauge',
+    unit: '1',
+    description: '1 while the invalidation bus is live and L1 hits are served; 0 while L1 is revalidated against Redis.',
   }),
 } as const;

@@ -1,0 +1,70 @@
+/**
+ * Helpers for the TierCache suites: caches on a test's redis-server with
+ * test-friendly settings, waits with hang guards (real time only guards
+ * against hangs; nothing asserts a duration), and a guard that fails the
+ * test on any unhandled rejection.
+ */
+import type { ExecutionContext } from 'ava';
+import { ManualClock, TierCache, type TierCacheOptions } from '../../ts/index.js';
+
+/** Real-time bound for waits that only catch hangs. */
+export const HANG_GUARD_MS = 10_000;
+
+/** Polls `condition` until true; throws after the hang guard. */
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, guardMs = HANG_GUARD_MS): Promise<void> {
+  const deadline = Date.now() + guardMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Resolves after `ms` real milliseconds (only to let real I/O happen; never asserted on). */
+export function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Fails the test on any unhandled rejection while it runs. */
+export function guardUnhandledRejections(t: ExecutionContext): void {
+  const seen: unknown[] = [];
+  const onRejection = (reason: unknown): void => {
+    seen.push(reason);
+  };
+  process.on('unhandledRejection', onRejection);
+  t.teardown(() => {
+    process.off('unhandledRejection', onRejection);
+    if (seen.length > 0) t.fail(`unhandled rejection(s): ${seen.map((r) => String((r as Error)?.stack ?? r)).join('\n')}`);
+  });
+}
+
+let namespaceSerial = 0;
+
+/** A namespace no other test of this process uses (tests share a server per file). */
+export function freshNamespace(prefix = 't'): string {
+  return `${prefix}${process.pid}-${++namespaceSerial}`;
+}
+
+/** Options of a TierCache on `port`: generous command deadline (only catches hangs on a loaded machine), no metrics. */
+export function tierOptions(port: number, extra: TierCacheOptions = {}): TierCacheOptions {
+  const { l2, ...rest } = extra;
+  return {
+    metrics: false,
+    ...rest,
+    l2: { redis: `redis://127.0.0.1:${port}`, commandTimeoutMs: 2000, ...(l2 === false ? {} : l2) },
+  };
+}
+
+/** Creates a TierCache, closed at teardown. */
+export function tier<V = unknown>(t: ExecutionContext, options: TierCacheOptions): TierCache<V> {
+  const cache = new TierCache<V>(options);
+  cache.on('error', () => {}); // asserted through stats and events where it matters
+  t.teardown(() => cache.close());
+  return cache;
+}
+
+/** Waits until the cache's coherence bus is live (L1 trusted). */
+export async function coherent(cache: TierCache<unknown>): Promise<void> {
+  await waitFor('coherence bus live', () => TierCache.internals(cache).trusted);
+}
+
+export { ManualClock };

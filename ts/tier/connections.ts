@@ -1,0 +1,292 @@
+/**
+ * The command connections of one TierCache: a small ConnectionPool of
+ * ioredis clients it creates (standalone or Cluster), or the one client the
+ * user supplied, used as given and never closed. Every call goes through
+ * `run`, which bounds it by commandTimeoutMs (acquire included) and feeds the
+ * circuit breaker. The subscriber is separate (bus.ts): one per TierCache.
+ */
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import { ErrorCode, TierCacheError } from '../common/errors.js';
+import { ConnectionPool } from '../pool/connection-pool.js';
+import type { MetricsOption } from '../metrics/index.js';
+import type { CircuitBreaker } from './breaker.js';
+import { monotonicMs } from './clock.js';
+import { slotOf } from './cluster-slot.js';
+import { isConnectivityError, toL2Error, withDeadline } from './redis-errors.js';
+import { ioredis, isCluster, type RedisClient } from './redis-module.js';
+import { SCRIPTS } from './scripts.js';
+
+/** One command client and its invalidation message streams (one per connection, per cluster node). */
+export class Conn {
+  readonly #seqs = new Map<string, number>();
+  scriptsLoaded = false;
+
+  constructor(
+    readonly client: RedisClient,
+    /** Sender stream id: `<instance id>.<connection serial>`. */
+    readonly stream: string,
+  ) {}
+
+  get cluster(): boolean {
+    return isCluster(this.client);
+  }
+
+  /** The stream and next sequence number for a message about `redisKey` (per node on a cluster). */
+  nextMessage(redisKey: string): { stream: string; seq: number } {
+    let stream = this.stream;
+    if (isCluster(this.client)) {
+      const node = this.client.slots[slotOf(redisKey)]?.[0] ?? '?';
+      stream = `${this.stream}@${node}`;
+    }
+    const seq = (this.#seqs.get(stream) ?? 0) + 1;
+    this.#seqs.set(stream, seq);
+    return { stream, seq };
+  }
+
+  /** Loads every script into the server(s) this client talks to. */
+  async loadScripts(): Promise<void> {
+    const targets: Redis[] = isCluster(this.client) ? this.client.nodes('master') : [this.client];
+    await Promise.all(targets.flatMap((node) => SCRIPTS.map((s) => node.script('LOAD', s.source))));
+    this.scriptsLoaded = true;
+  }
+}
+
+/** How TierCache reaches Redis for commands. */
+export interface CommandChannel {
+  readonly cluster: boolean;
+  /** Concurrent batches worth running (the pool size, or 8 on a shared client). */
+  readonly parallelism: number;
+  /** Runs `fn` on a connection within commandTimeoutMs and the breaker; failures are ERR_TIER_* errors. */
+  run<T>(what: string, fn: (conn: Conn) => Promise<T>): Promise<T>;
+  /** Options for the subscriber connection, and the nodes it may use (cluster: every node, in turn). */
+  subscriberTargets(): Array<{ options: RedisOptions }>;
+  close(): Promise<void>;
+}
+
+/** The Redis part of the `l2` option, resolved. */
+export type RedisSource =
+  | { kind: 'url'; url: string; options: RedisOptions }
+  | { kind: 'options'; options: RedisOptions }
+  | { kind: 'client'; client: RedisClient }
+  | { kind: 'cluster'; nodes: ClusterNode[]; options: ClusterOptions };
+
+/** Settings shared by both channels. */
+export interface ChannelSettings {
+  instanceId: string;
+  commandTimeoutMs: number;
+  poolSize: number;
+  breaker: CircuitBreaker;
+  metrics: MetricsOption | undefined;
+  name: string | undefined;
+  onError: (error: Error) => void;
+}
+
+/** Options every command connection we create gets: fail fast, never queue, never reconnect (the pool replaces it). */
+const COMMAND_OVERRIDES: RedisOptions = {
+  lazyConnect: true,
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  retryStrategy: () => null,
+  autoResubscribe: false,
+};
+
+let serial = 0;
+
+async function guarded<T>(breaker: CircuitBreaker, what: string, work: () => Promise<T>): Promise<T> {
+  if (!breaker.allow()) {
+    throw new TierCacheError(ErrorCode.TIER_L2_UNAVAILABLE, `${what}: the Redis circuit breaker is open (failing fast)`);
+  }
+  try {
+    const value = await work();
+    breaker.success();
+    return value;
+  } catch (err) {
+    const error = toL2Error(err, what);
+    if (isConnectivityError(error)) breaker.failure();
+    else breaker.success();
+    throw error;
+  }
+}
+
+function createClient(source: RedisSource, commandTimeoutMs: number): RedisClient {
+  const { Redis, Cluster } = ioredis();
+  const connectTimeout = Math.max(1000, commandTimeoutMs * 20);
+  if (source.kind === 'cluster') {
+    return new Cluster(source.nodes, {
+      ...source.options,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      retryDelayOnFailover: 20,
+      retryDelayOnClusterDown: 20,
+      redisOptions: { ...source.options.redisOptions, maxRetriesPerRequest: 0, connectTimeout },
+    });
+  }
+  if (source.kind === 'url') return new Redis(source.url, { connectTimeout, ...source.options, ...COMMAND_OVERRIDES });
+  const options = source.kind === 'options' ? source.options : {};
+  return new Redis({ connectTimeout, ...options, ...COMMAND_OVERRIDES });
+}
+
+/** Connections TierCache creates: a ConnectionPool of `poolSize` clients, replaced when they break. */
+export class PooledChannel implements CommandChannel {
+  readonly cluster: boolean;
+  readonly parallelism: number;
+  readonly #pool: ConnectionPool<Conn>;
+  readonly #settings: ChannelSettings;
+  readonly #source: RedisSource;
+  readonly #clients = new Set<RedisClient>();
+
+  constructor(source: RedisSource, settings: ChannelSettings) {
+    this.#source = source;
+    this.#settings = settings;
+    this.cluster = source.kind === 'cluster';
+    this.parallelism = settings.poolSize;
+    this.#pool = new ConnectionPool<Conn>({
+      create: async ({ signal }) => {
+        const client = createClient(source, settings.commandTimeoutMs);
+        client.on('error', () => {}); // failures surface through commands and validation
+        const abort = (): void => client.disconnect();
+        signal.addEventListener('abort', abort);
+        try {
+          await client.connect();
+          const conn = new Conn(client, `${settings.instanceId}.${++serial}`);
+          await conn.loadScripts();
+          this.#clients.add(client);
+          client.once('end', () => {
+            this.#clients.delete(client);
+            this.#pool.invalidate(conn);
+          });
+          return conn;
+        } catch (err) {
+          client.disconnect();
+          throw err;
+        } finally {
+          signal.removeEventListener('abort', abort);
+        }
+      },
+      destroy: (conn) => conn.client.disconnect(),
+      validate: (conn) => conn.client.status === 'ready',
+      validationBypassMs: 0,
+      healthCheckIntervalMs: 5000,
+      min: settings.poolSize,
+      max: settings.poolSize,
+      acquireTimeoutMs: settings.commandTimeoutMs,
+      createTimeoutMs: Math.max(1000, settings.commandTimeoutMs * 20),
+      destroyTimeoutMs: 2000,
+      idleTimeoutMs: 0,
+      createRetry: { initialDelayMs: 25, maxDelayMs: 1000 },
+      metrics: settings.metrics,
+      name: settings.name,
+    });
+    this.#pool.on('error', () => {}); // create failures are expected while Redis is down; commands report them
+  }
+
+  run<T>(what: string, fn: (conn: Conn) => Promise<T>): Promise<T> {
+    const { breaker, commandTimeoutMs } = this.#settings;
+    return guarded(breaker, what, async () => {
+      const started = monotonicMs();
+      const conn = await this.#pool.acquire();
+      const remaining = Math.max(1, commandTimeoutMs - (monotonicMs() - started));
+      let healthy = false;
+      try {
+        const value = await withDeadline(fn(conn), remaining, what);
+        healthy = true;
+        return value;
+      } catch (err) {
+        healthy = (err as { name?: string }).name === 'ReplyError';
+        throw err;
+      } finally {
+        // A connection whose command timed out may still have it pending:
+        // it is replaced rather than handed to the next caller behind it.
+        if (healthy) this.#pool.release(conn);
+        else this.#pool.destroy(conn);
+      }
+    });
+  }
+
+  subscriberTargets(): Array<{ options: RedisOptions }> {
+    return subscriberTargetsOf(this.#source, [...this.#clients]);
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.drain({ timeoutMs: 2000 });
+  }
+}
+
+/** A client supplied by the user: used as given (its options, its reconnects) and never closed by TierCache. */
+export class SharedChannel implements CommandChannel {
+  readonly cluster: boolean;
+  readonly parallelism = 8;
+  readonly #conn: Conn;
+  readonly #settings: ChannelSettings;
+  #loading: Promise<void> | null = null;
+
+  constructor(client: RedisClient, settings: ChannelSettings) {
+    this.#settings = settings;
+    this.cluster = isCluster(client);
+    this.#conn = new Conn(client, `${settings.instanceId}.${++serial}`);
+  }
+
+  run<T>(what: string, fn: (conn: Conn) => Promise<T>): Promise<T> {
+    const { breaker, commandTimeoutMs } = this.#settings;
+    return guarded(breaker, what, async () => {
+      if (!this.#conn.scriptsLoaded) {
+        this.#loading ??= this.#conn.loadScripts().finally(() => (this.#loading = null));
+        await withDeadline(this.#loading, commandTimeoutMs, `${what} (SCRIPT LOAD)`);
+      }
+      return withDeadline(fn(this.#conn), commandTimeoutMs, what);
+    });
+  }
+
+  subscriberTargets(): Array<{ options: RedisOptions }> {
+    return subscriberTargetsOf({ kind: 'client', client: this.#conn.client }, [this.#conn.client]);
+  }
+
+  async close(): Promise<void> {
+    // The user's client stays open: they created it, they close it.
+  }
+}
+
+function nodeOptions(node: Redis): RedisOptions {
+  const o = node.options;
+  return { host: o.host, port: o.port, username: o.username, password: o.password, tls: o.tls, db: o.db };
+}
+
+/** Where the subscriber may connect: the same server (standalone), or any cluster node (messages reach every node). */
+function subscriberTargetsOf(source: RedisSource, clients: RedisClient[]): Array<{ options: RedisOptions }> {
+  if (source.kind === 'url') return [{ options: { ...parseUrlOptions(source.url), ...source.options } }];
+  if (source.kind === 'options') return [{ options: { ...source.options } }];
+  const targets: Array<{ options: RedisOptions }> = [];
+  for (const client of clients) {
+    if (isCluster(client)) {
+      for (const node of client.nodes('all')) targets.push({ options: nodeOptions(node) });
+    } else {
+      targets.push({ options: { ...(client as Redis).options } });
+    }
+  }
+  if (targets.length === 0 && source.kind === 'cluster') {
+    for (const node of source.nodes) {
+      if (typeof node === 'object') targets.push({ options: { ...source.options.redisOptions, host: node.host, port: node.port } });
+      else if (typeof node === 'number') targets.push({ options: { ...source.options.redisOptions, port: node } });
+      else targets.push({ options: { ...source.options.redisOptions, ...parseUrlOptions(node) } });
+    }
+  }
+  return targets;
+}
+
+/** Host, port, credentials and db of a redis:// or rediss:// URL (or "host:port"). */
+export function parseUrlOptions(url: string): RedisOptions {
+  if (!/^rediss?:\/\//.test(url)) {
+    const [host, port] = url.split(':');
+    return { host, port: port === undefined ? 6379 : Number(port) };
+  }
+  const u = new URL(url);
+  const options: RedisOptions = { host: u.hostname || '127.0.0.1', port: u.port === '' ? 6379 : Number(u.port) };
+  if (u.username !== '') options.username = decodeURIComponent(u.username);
+  if (u.password !== '') options.password = decodeURIComponent(u.password);
+  const db = u.pathname.replace(/^\//, '');
+  if (db !== '') options.db = Number(db);
+  if (u.protocol === 'rediss:') options.tls = {};
+  return options;
+}
+
+export type { Cluster };

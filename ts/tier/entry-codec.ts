@@ -1,0 +1,157 @@
+/**
+ * Between values and envelopes: serializing, compressing, signing and
+ * timing a write; verifying, decompressing and decoding a read. Every way a
+ * read can fail (foreign bytes, truncation, future format, bad signature,
+ * undecodable payload) ends here as an InvalidRead, never as a throw.
+ */
+import { Codec } from '../codec/codec.js';
+import type { CodecOptions } from '../codec/options.js';
+import { ErrorCode, TierCacheError } from '../common/errors.js';
+import type { TierClock } from './clock.js';
+import type { Entry } from './entry.js';
+import { buildEnvelope, parseEnvelope, Signer } from './envelope.js';
+import type { KeyLayout } from './keys.js';
+import type { CallOptions } from './options.js';
+import { deserialize, serialize, type Encoded, type Serializer } from './serializer.js';
+
+/** A write ready to send: the envelope and the entry it becomes (version and basis filled in by Redis). */
+export interface PreparedWrite {
+  envelope: Buffer;
+  entry: Entry;
+  encoded: Encoded;
+  /** Redis PX: TTL + grace (0 = no expiry). */
+  px: number;
+}
+
+/** A decoded read. */
+export type DecodedRead =
+  | { ok: true; tombstone: false; entry: Entry; encoded: Encoded }
+  | { ok: true; tombstone: true }
+  | { ok: false; error: TierCacheError };
+
+const EMPTY = Buffer.alloc(0);
+
+export class EntryCodec {
+  readonly #signer: Signer | null;
+  #codec: Codec | null | undefined;
+  readonly #ownsCodec: boolean;
+  readonly #compress: boolean;
+  readonly #codecOptions: CodecOptions;
+
+  constructor(
+    private readonly layout: KeyLayout,
+    private readonly serializer: Serializer | null,
+    secret: Buffer | null,
+    codec: boolean | Codec | CodecOptions,
+    private readonly clock: TierClock,
+    private readonly jitter: number,
+    private readonly random: () => number,
+    metrics: { metrics: unknown; name: string | undefined },
+  ) {
+    this.#signer = secret === null ? null : new Signer(secret);
+    this.#compress = codec !== false;
+    if (codec instanceof Codec) {
+      this.#codec = codec;
+      this.#ownsCodec = false;
+    } else {
+      this.#codec = undefined; // created on first use: a platform without zstd still caches, uncompressed
+      this.#ownsCodec = true;
+    }
+    this.#codecOptions = {
+      ...(typeof codec === 'object' && !(codec instanceof Codec) ? codec : {}),
+      ...(metrics.metrics === undefined ? {} : { metrics: metrics.metrics as CodecOptions['metrics'] }),
+      ...(metrics.name === undefined ? {} : { name: metrics.name }),
+    };
+  }
+
+  /** The Codec, created on first use; null where zstd cannot load. */
+  #getCodec(): Codec | null {
+    if (this.#codec === undefined) {
+      try {
+        this.#codec = new Codec(this.#codecOptions);
+      } catch (err) {
+        if ((err as TierCacheError).code !== ErrorCode.CODEC_UNAVAILABLE) throw err;
+        this.#codec = null;
+      }
+    }
+    return this.#codec;
+  }
+
+  /** The TTL of one write after jitter. */
+  ttlOf(ttlMs: number): number {
+    if (ttlMs === 0 || this.jitter === 0) return ttlMs;
+    return Math.max(1, ttlMs - Math.floor(ttlMs * this.jitter * this.random()));
+  }
+
+  /** Serializes and stamps a value for `key` (throws TypeError / ERR_TIER_SERIALIZE). */
+  async prepare(key: string, value: unknown, o: CallOptions, name = 'value'): Promise<PreparedWrite> {
+    const encoded = serialize(value, this.serializer, name);
+    const now = this.clock.now();
+    const ttl = this.ttlOf(o.ttlMs);
+    const freshUntil = ttl === 0 ? Number.POSITIVE_INFINITY : now + ttl;
+    const staleUntil = ttl === 0 ? Number.POSITIVE_INFINITY : freshUntil + o.staleMs;
+    const codec = this.#compress ? this.#getCodec() : null;
+    const payload = codec === null ? encoded.bytes : await codec.encodeAsync(encoded.bytes);
+    const entry: Entry = { value, version: 0, basis: 0, createdAt: now, freshUntil, staleUntil, tags: o.tags, size: encoded.bytes.length };
+    const envelope = buildEnvelope(
+      { tombstone: false, codec: codec !== null, kind: encoded.kind, version: 0, basis: 0, createdAt: now, freshUntil, staleUntil, tags: o.tags },
+      payload,
+      this.#signer,
+      this.layout.data(key),
+    );
+    return { envelope, entry, encoded, px: ttl === 0 ? 0 : Math.min(Number.MAX_SAFE_INTEGER, ttl + o.staleMs) };
+  }
+
+  /** A tombstone envelope for delete(). */
+  tombstone(key: string): Buffer {
+    const now = this.clock.now();
+    return buildEnvelope(
+      { tombstone: true, codec: false, kind: 0, version: 0, basis: 0, createdAt: now, freshUntil: 0, staleUntil: 0, tags: null },
+      EMPTY,
+      this.#signer,
+      this.layout.data(key),
+    );
+  }
+
+  /** Decodes bytes read from `key`'s Redis key. */
+  async decode(key: string, bytes: Buffer): Promise<DecodedRead> {
+    const redisKey = this.layout.data(key);
+    const env = parseEnvelope(bytes, this.#signer, redisKey);
+    if (!env.ok) return { ok: false, error: invalidRead(env.code, key, env.reason) };
+    if (env.tombstone) return { ok: true, tombstone: true };
+    let payload = env.payload;
+    let value: unknown;
+    try {
+      if (env.codec) {
+        const codec = this.#getCodec();
+        if (codec === null) throw new Error('the value is compressed and zstd is unavailable here');
+        payload = await codec.decodeAsync(payload);
+      }
+      value = deserialize(env.kind, payload, this.serializer);
+    } catch (err) {
+      return { ok: false, error: invalidRead(ErrorCode.TIER_INVALID_ENVELOPE, key, `undecodable payload: ${(err as Error).message}`, err) };
+    }
+    const entry: Entry = {
+      value,
+      version: env.version,
+      basis: env.basis,
+      createdAt: env.createdAt,
+      freshUntil: env.freshUntil,
+      staleUntil: env.staleUntil,
+      tags: env.tags,
+      size: payload.length,
+    };
+    return { ok: true, tombstone: false, entry, encoded: { kind: env.kind, bytes: payload } };
+  }
+
+  /** Closes the Codec if this cache created it. */
+  async close(): Promise<void> {
+    if (this.#ownsCodec && this.#codec) await this.#codec.close({ timeoutMs: 2000 });
+  }
+}
+
+function invalidRead(code: string, key: string, reason: string, cause?: unknown): TierCacheError {
+  const error = new TierCacheError(code as `ERR_${string}`, `value of key ${JSON.stringify(key.slice(0, 200))} in Redis is not usable: ${reason}`, { cause });
+  (error as TierCacheError & { key: string }).key = key;
+  return error;
+}

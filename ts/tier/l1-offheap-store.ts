@@ -1,0 +1,86 @@
+/**
+ * The offheap L1: entries as envelopes (serialized value, no compression,
+ * unsigned) in today's byte LocalCache, which keeps them off the V8 heap with
+ * the native implementation. Every hit decodes: callers get a fresh copy.
+ */
+import { LocalCache } from '../local/local-cache.js';
+import type { MetricsOption } from '../metrics/index.js';
+import type { TierClock } from './clock.js';
+import type { Entry } from './entry.js';
+import { buildEnvelope, parseEnvelope } from './envelope.js';
+import { physicalTtlMs, type L1Store } from './l1.js';
+import { deserialize, serialize, type Encoded, type Serializer } from './serializer.js';
+
+/** Options of the offheap store (the `l1: { store: 'offheap', ... }` option). */
+export interface OffheapStoreOptions {
+  maxEntries?: number;
+  maxBytes?: number;
+  policy?: 'tinylfu' | 'lru';
+  shards?: number;
+  metrics?: MetricsOption;
+  name?: string;
+}
+
+/** L1 over the byte cache (OffHeapCache at integration). */
+export class OffheapStore implements L1Store {
+  readonly store = 'offheap' as const;
+  readonly #cache: LocalCache;
+
+  constructor(
+    options: OffheapStoreOptions,
+    private readonly clock: TierClock,
+    private readonly serializer: Serializer | null,
+  ) {
+    this.#cache = new LocalCache({
+      maxEntries: options.maxEntries,
+      maxBytes: options.maxBytes,
+      policy: options.policy,
+      shards: options.shards,
+      metrics: options.metrics,
+      name: options.name,
+    });
+  }
+
+  get(key: string): Entry | undefined {
+    const bytes = this.#cache.get(key);
+    if (bytes === undefined) return undefined;
+    const e = parseEnvelope(bytes, null, '');
+    if (!e.ok) {
+      this.#cache.delete(key);
+      return undefined;
+    }
+    return {
+      value: deserialize(e.kind, e.payload, this.serializer),
+      version: e.version,
+      basis: e.basis,
+      createdAt: e.createdAt,
+      freshUntil: e.freshUntil,
+      staleUntil: e.staleUntil,
+      tags: e.tags,
+      size: e.payload.length,
+    };
+  }
+
+  set(key: string, entry: Entry, encoded: Encoded | null): void {
+    const value = encoded ?? serialize(entry.value, this.serializer);
+    const bytes = buildEnvelope({ ...entry, tombstone: false, codec: false, kind: value.kind }, value.bytes, null, '');
+    this.#cache.set(key, bytes, { ttlMs: physicalTtlMs(entry, this.clock.now()) });
+  }
+
+  delete(key: string): void {
+    this.#cache.delete(key);
+  }
+
+  clear(): void {
+    this.#cache.clear();
+  }
+
+  get size(): number {
+    return this.#cache.size;
+  }
+
+  close(): void {
+    this.#cache.clear();
+    this.#cache.unregisterMetrics();
+  }
+}

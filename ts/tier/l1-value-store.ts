@@ -1,0 +1,59 @@
+/** The value L1: decoded entries held by reference in a LocalCache<Entry>. */
+import type { MetricsOption } from '../metrics/index.js';
+import type { TierClock } from './clock.js';
+import type { Entry } from './entry.js';
+import { InterimLocalCache as LocalCache } from './interim-local-cache.js';
+import { physicalTtlMs, type L1Store } from './l1.js';
+
+/** Per-entry bytes on top of the serialized value and the key, for the byte budget (as LocalCache accounts). */
+const ENTRY_OVERHEAD_BYTES = 96;
+
+/** Options of the value store (the `l1` option). */
+export interface ValueStoreOptions {
+  maxEntries?: number;
+  maxBytes?: number;
+  policy?: 'tinylfu' | 'lru';
+  metrics?: MetricsOption;
+  name?: string;
+}
+
+/** L1 over LocalCache<Entry>. */
+export class ValueStore implements L1Store {
+  readonly store = 'value' as const;
+  readonly #cache: LocalCache<Entry>;
+
+  constructor(
+    options: ValueStoreOptions,
+    private readonly clock: TierClock,
+  ) {
+    this.#cache = new LocalCache<Entry>({
+      maxEntries: options.maxEntries,
+      maxBytes: options.maxBytes,
+      sizeOf: (entry, key) => entry.size + key.length * 2 + ENTRY_OVERHEAD_BYTES,
+    });
+  }
+
+  get(key: string): Entry | undefined {
+    return this.#cache.get(key);
+  }
+
+  set(key: string, entry: Entry): void {
+    this.#cache.set(key, entry, { ttlMs: physicalTtlMs(entry, this.clock.now()) });
+  }
+
+  delete(key: string): void {
+    this.#cache.delete(key);
+  }
+
+  clear(): void {
+    this.#cache.clear();
+  }
+
+  get size(): number {
+    return this.#cache.size;
+  }
+
+  close(): void {
+    this.#cache.clear();
+  }
+}
