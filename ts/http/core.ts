@@ -74,6 +74,8 @@ const HOP_BY_HOP = new Set([
   'vary',
   'set-cookie',
 ]);
+/** Longest key stored (stores take 16384; derived keys add a few characters). */
+const MAX_STORE_KEY = 16_000;
 const HEADERS_304 = new Set(['cache-control', 'content-location', 'date', 'expires', 'last-modified']);
 
 /** Marks synthetic requests of background refreshes. */
@@ -216,7 +218,7 @@ export class HttpCacheCore {
     this.flights.clear();
     this.registration?.unregister();
     await this.codec?.close();
-    this.options.ownsCache?.unregisterMetrics();
+    await this.options.ownsCache?.close();
   }
 
   /** Requests the cache does not handle: counted, marked, passed to the handler as they are. */
@@ -251,7 +253,7 @@ export class HttpCacheCore {
     if (authorized && o.authorization === 'bypass') return null;
     if (req.headers.upgrade !== undefined) return null;
     const primary = primaryKey(host, fullUrl);
-    if (primary.length > 16_000) return null;
+    if (primary.length > MAX_STORE_KEY) return null;
     let requestCC = parseCacheControl(o.honorRequestDirectives && !refresh ? req.headers['cache-control'] : undefined);
     if (o.honorRequestDirectives && !refresh && requestCC.size === 0 && /no-cache/i.test(header(req, 'pragma') ?? '')) {
       requestCC = new Map([['no-cache', true]]);
@@ -297,7 +299,7 @@ export class HttpCacheCore {
       if (first?.kind === Kind.VARY) {
         ex.vary = first.vary;
         ex.key = variantKey(ex.primary, first.vary, ex.headers);
-        const second = await this.read(ex.key);
+        const second = ex.key.length > MAX_STORE_KEY ? undefined : await this.read(ex.key);
         if (second?.kind === Kind.RESPONSE) record = second;
         else varyMiss = true;
       } else if (first?.kind === Kind.RESPONSE && first.vary.length === 0) {
@@ -578,6 +580,7 @@ export class HttpCacheCore {
     // The identity bytes stay at hand (not stored): the leader and its followers may need them.
     record.identity = body;
     const storeKey = vary.length === 0 ? ex.primary : variantKey(ex.primary, vary, ex.headers);
+    if (storeKey.length > MAX_STORE_KEY) return 'key-too-long';
     return { record, storeKey };
   }
 

@@ -6,7 +6,7 @@ export type { HttpCacheMiddleware, NextFunction } from './express.js';
 export { fastifyHttpCache } from './fastify.js';
 export type { FastifyHttpCache, FastifyLike } from './fastify.js';
 export { metricsHandler } from './metrics-endpoint.js';
-export { localCacheStore } from './store.js';
+export { localCacheStore, tierCacheStore } from './store.js';
 export type { HttpCacheStore } from './store.js';
 export type { HttpCacheOptions, HttpCompressionOptions } from './options.js';
 export type { HttpCacheStats, RouteStats } from './stats.js';

@@ -11,10 +11,11 @@ import {
   describe,
 } from '../common/validate.js';
 import { LocalCache } from '../local/local-cache.js';
+import { TierCache, createCache } from '../tier/tier-cache.js';
 import { Attr, instanceAttributes, resolveMetricsOption, type Attributes, type MetricsOption, type MetricsRegistry } from '../metrics/index.js';
 import { DEFAULT_IGNORED_PARAMS, ignorePredicate } from './key.js';
 import { DEFAULT_SKIP_TYPES, type CompressionSettings } from './representations.js';
-import { isStore, localCacheStore, type HttpCacheStore } from './store.js';
+import { isStore, localCacheStore, tierCacheStore, type HttpCacheStore } from './store.js';
 import { defaultRoute } from './stats.js';
 
 /** Compression settings (see docs/http.md). */
@@ -34,10 +35,11 @@ export interface HttpCompressionOptions {
 /** Options of `httpCache(handler, options)`, `httpCacheMiddleware(options)` and the Fastify plugin. */
 export interface HttpCacheOptions {
   /**
-   * Where responses are kept: a LocalCache (bytes), a TierCache-like store,
-   * or any {@link HttpCacheStore}. Default: a private LocalCache of 64 MiB.
+   * Where responses are kept: a TierCache (L1 only, or L1 + Redis shared by
+   * every instance), a LocalCache, or any {@link HttpCacheStore}. Default: a
+   * private L1-only TierCache of 64 MiB, closed by close().
    */
-  cache?: LocalCache | HttpCacheStore;
+  cache?: TierCache<unknown> | LocalCache | HttpCacheStore;
   /** Freshness of responses that state none (no max-age, s-maxage or Expires); 0 (default) stores only responses that do. */
   ttlMs?: number;
   /** Stale-while-revalidate window of responses without the directive. Default 0. */
@@ -89,7 +91,8 @@ export interface HttpCacheOptions {
 /** Options after validation. */
 export interface ResolvedHttpCacheOptions {
   store: HttpCacheStore;
-  ownsCache: LocalCache | null;
+  /** The cache httpCache created (and closes), when none was given. */
+  ownsCache: TierCache<unknown> | null;
   ttlMs: number;
   staleWhileRevalidateMs: number;
   staleIfErrorMs: number;
@@ -178,10 +181,13 @@ export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOpti
   const o = checkOptionsObject(options, 'options');
   checkKnownKeys(o, 'options', KNOWN);
   let store: HttpCacheStore;
-  let ownsCache: LocalCache | null = null;
+  let ownsCache: TierCache<unknown> | null = null;
   if (o.cache === undefined) {
-    ownsCache = new LocalCache({ maxBytes: 64 * 2 ** 20, metrics: o.metrics as MetricsOption | undefined, name: 'http' });
-    store = localCacheStore(ownsCache);
+    // Records are compressed already: no second zstd pass.
+    ownsCache = createCache({ l1: { maxBytes: 64 * 2 ** 20 }, l2: false, ttlMs: 0, codec: false, metrics: o.metrics as MetricsOption | undefined, name: 'http' });
+    store = tierCacheStore(ownsCache);
+  } else if (o.cache instanceof TierCache) {
+    store = tierCacheStore(o.cache);
   } else if (o.cache instanceof LocalCache) {
     store = localCacheStore(o.cache);
   } else if (isStore(o.cache)) {

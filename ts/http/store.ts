@@ -5,6 +5,7 @@
  * record.ts), so a store only moves bytes.
  */
 import type { LocalCache } from '../local/local-cache.js';
+import type { TierCache } from '../tier/tier-cache.js';
 
 /** The storage httpCache needs. Every method may return a value or a promise. */
 export interface HttpCacheStore {
@@ -20,6 +21,22 @@ export interface HttpCacheStore {
 export function localCacheStore(cache: LocalCache): HttpCacheStore {
   return {
     get: (key) => cache.get(key),
+    set: (key, value, ttlMs) => cache.set(key, value, { ttlMs: Math.max(1, Math.ceil(ttlMs)) }),
+    delete: (key) => cache.delete(key),
+  };
+}
+
+/**
+ * A store over a TierCache: L1 only, or L1 + Redis with coherence, so a
+ * purge on one instance reaches every instance. The TierCache's serializer
+ * must pass Buffers through (the default does).
+ */
+export function tierCacheStore(cache: TierCache<unknown>): HttpCacheStore {
+  return {
+    get: async (key) => {
+      const value = await cache.get(key);
+      return value instanceof Uint8Array ? value : undefined;
+    },
     set: (key, value, ttlMs) => cache.set(key, value, { ttlMs: Math.max(1, Math.ceil(ttlMs)) }),
     delete: (key) => cache.delete(key),
   };
