@@ -53,7 +53,7 @@ async function gone(pids: number[]): Promise<boolean> {
   return true;
 }
 
-test('--quick writes a JSON report whose cached rows beat the bare origin on backend work, exits 0, and leaves no process', async (t) => {
+test('--quick writes a JSON report whose cached rows leave the origin less work, exits 0, and leaves no process', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tiercache-demo-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const json = path.join(dir, 'out.json');
@@ -69,9 +69,15 @@ test('--quick writes a JSON report whose cached rows beat the bare origin on bac
   clearInterval(poll);
   t.is(code, 0, stderr);
   t.true(seen.size >= 2, 'the backend and an app ran as child processes');
+  // redis-server, when the demo started one, is among them and must be gone too.
   t.true(await gone([...seen]), 'every child process has exited');
 
-  const report = JSON.parse(readFileSync(json, 'utf8')) as { configurations: Row[]; notes: string[]; options: { quick: boolean } };
+  const report = JSON.parse(readFileSync(json, 'utf8')) as {
+    configurations: Row[];
+    notes: string[];
+    options: { quick: boolean };
+    coherence: { ok: boolean; lagMs: number; detail: string } | null;
+  };
   t.true(report.options.quick);
   const byName = new Map(report.configurations.map((r) => [r.name, r]));
   const bare = byName.get('no-cache')!;
@@ -92,8 +98,21 @@ test('--quick writes a JSON report whose cached rows beat the bare origin on bac
   t.true(l1.hitRatio! > 0, `L1 hit ratio ${l1.hitRatio}`);
   t.true(l1.compressionRatio > 1, `L1 compression ${l1.compressionRatio}`);
   t.true(l1.handlerRuns < l1.requests, 'the cache answered some requests without the handler');
-  t.true(l1.backendQueries / l1.requests < bare.backendQueries / bare.requests, 'fewer backend queries per request with the cache');
+  // Per request, the cache leaves less work for the origin. (Backend queries per request need not fall
+  // in a few cold seconds: batching merges more loads when every request loads, see docs/demo.md.)
+  t.true(l1.handlerRuns / l1.requests < bare.handlerRuns / bare.requests, 'fewer handler runs per request with the cache');
+  t.true(l1.itemLoads / l1.requests < bare.itemLoads / bare.requests, 'fewer backend loads per request with the cache');
   t.true(bare.savedByBatching > 0, 'batching merged loads');
+  // L1+L2 runs whenever redis-server is on the PATH (CI installs it) or REDIS_URL is set.
+  const tiered = byName.get('l1-l2');
+  if (tiered === undefined) {
+    t.true(report.notes.some((n) => n.startsWith('L1+L2 skipped')), 'a missing L1+L2 row is explained');
+  } else {
+    t.true(tiered.hitRatio! > 0, `L1+L2 hit ratio ${tiered.hitRatio}`);
+    t.true(tiered.itemLoads / tiered.requests < bare.itemLoads / bare.requests);
+    t.truthy(report.coherence);
+    t.true(report.coherence!.ok, report.coherence!.detail);
+  }
   t.regex(stdout, /\| configuration +\| +req\/s/);
   t.regex(stdout, /\| L1 only /);
   const page = readFileSync(htmlFile, 'utf8');

@@ -2,11 +2,12 @@
 // One app instance of the demo: a JSON API whose handlers query the backend
 // through a ConnectionPool of TCP connections and a BatchProcessor that
 // merges concurrent item loads into one query. DEMO_MODE picks how it is
-// served: `none` (the bare origin) or `l1` (wrapped by httpCache over an
-// in-process LocalCache).
+// served: `none` (the bare origin), `l1` (wrapped by httpCache over an
+// L1-only TierCache) or `l1l2` (over a TierCache with L2 on Redis at
+// DEMO_REDIS_URL, shared with the other instances of the run).
 const http = require('node:http');
 const net = require('node:net');
-const { BatchProcessor, ConnectionPool, LocalCache, httpCache } = require('../../dist/index.js');
+const { BatchProcessor, ConnectionPool, createCache, httpCache } = require('../../dist/index.js');
 const { PRODUCTS, CATEGORIES } = require('./workload.js');
 
 const mode = process.env.DEMO_MODE ?? 'none';
@@ -123,7 +124,19 @@ async function origin(req, res) {
   return sendJson(res, 404, { error: 'not found' });
 }
 
-const cache = mode === 'none' ? null : new LocalCache({ maxBytes: 256 * 2 ** 20, metrics: false, name: 'demo-http' });
+// Records are zstd already: the TierCache codec would only try again and give up.
+const cache =
+  mode === 'none'
+    ? null
+    : createCache({
+        namespace: process.env.DEMO_NAMESPACE ?? 'demo',
+        l1: { maxBytes: 256 * 2 ** 20 },
+        l2: mode === 'l1l2' ? { redis: process.env.DEMO_REDIS_URL, commandTimeoutMs: 250 } : false,
+        codec: false,
+        metrics: false,
+        name: 'demo-http',
+      });
+cache?.on('error', () => {}); // Redis trouble is a miss; the demo reports what it measured
 /** Route templates for the per-route hit ratios. */
 function route(_req, path) {
   const p = path.split('?')[0].split('/');
@@ -134,8 +147,10 @@ function route(_req, path) {
 const cached = cache === null ? null : httpCache(origin, { cache, metrics: false, name: 'demo', route });
 
 async function update(req, res) {
-  const id = Number(req.url.split('/')[3]);
-  const price = Number(new URL(req.url, 'http://app').searchParams.get('price'));
+  const url = new URL(req.url, 'http://app');
+  const id = Number(url.pathname.split('/')[3]);
+  const price = Number(url.searchParams.get('price'));
+  if (!Number.isInteger(id) || !Number.isFinite(price)) return sendJson(res, 400, { error: 'expected /api/products/:id?price=N' });
   await pool.use((conn) => query(conn, { op: 'update', pid: id, price }));
   if (cached !== null) await cached.purge(req.headers.host, `/api/products/${id}`);
   sendJson(res, 200, { ok: true });
@@ -163,6 +178,7 @@ async function shutdown() {
   server.close();
   server.closeAllConnections();
   await cached?.close();
+  await cache?.close();
   await products.close({ timeoutMs: 1000 });
   await pool.drain({ timeoutMs: 1000 });
   process.exit(0);

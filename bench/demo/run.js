@@ -9,7 +9,7 @@ const path = require('node:path');
 const autocannon = require('autocannon');
 const { Histogram } = require('../../dist/index.js');
 const tiercache = require('../../dist/index.js');
-const { forkReady, stop, onPath } = require('./children.js');
+const { forkReady, stop, startRedis, onPath } = require('./children.js');
 const { table, html } = require('./report.js');
 const { workload } = require('./workload.js');
 
@@ -59,10 +59,13 @@ function parseArgs(argv) {
   return o;
 }
 
+/** The Host every request carries (the app instances sit behind one public name). */
+const HOST = 'shop.example';
+
 function getJson(port, p) {
   return new Promise((resolve, reject) => {
     http
-      .get({ host: '127.0.0.1', port, path: p, agent: false }, (res) => {
+      .get({ host: '127.0.0.1', port, path: p, agent: false, headers: { host: HOST } }, (res) => {
         let data = '';
         res.on('data', (d) => (data += d));
         res.on('end', () => {
@@ -123,7 +126,8 @@ function load(ports, { duration, connections, label, seed }) {
                 setupRequest: (req) => {
                   const w = gen.next();
                   req.path = w.path;
-                  req.headers = w.acceptEncoding === null ? {} : { 'accept-encoding': w.acceptEncoding };
+                  // One public host, as behind a load balancer: every instance keys the same URL alike.
+                  req.headers = w.acceptEncoding === null ? { host: HOST } : { host: HOST, 'accept-encoding': w.acceptEncoding };
                   return req;
                 },
               },
@@ -159,6 +163,38 @@ function routeRatios(httpStats) {
     }
   }
   return Object.fromEntries(Object.entries(sums).map(([route, s]) => [route, s.total === 0 ? 0 : s.served / s.total]));
+}
+
+/** POST through `from`, then poll `to` until it serves the new price: a write through one instance is seen by the other. */
+function post(port, p) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: p, method: 'POST', agent: false, headers: { host: HOST } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function checkCoherence([from, to]) {
+  const id = 4999;
+  const path_ = `/api/products/${id}`;
+  await getJson(to, path_);
+  const before = await getJson(to, path_); // now cached on the reading instance
+  const price = Math.round((before.product.price + 1.11) * 100) / 100;
+  const status = await post(from, `${path_}?price=${price}`);
+  const written = performance.now();
+  const deadline = written + 5000;
+  for (;;) {
+    const now = await getJson(to, path_);
+    const lagMs = performance.now() - written;
+    if (now.product.price === price) {
+      return { ok: status === 200, lagMs, detail: `price ${before.product.price} -> ${price} written through instance 1, read through instance 2 after ${lagMs.toFixed(1)} ms` };
+    }
+    if (performance.now() > deadline) return { ok: false, lagMs, detail: `instance 2 still served price ${now.product.price} ${lagMs.toFixed(0)} ms after the write` };
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 const us = (v) => (Number.isNaN(v) ? null : v / 1000);
@@ -232,12 +268,28 @@ async function main() {
     { name: 'no-cache', label: 'no cache', mode: 'none', instances: 1 },
     { name: 'l1', label: 'L1 only', mode: 'l1', instances: 1 },
   ];
-  const tierAvailable = typeof tiercache.createCache === 'function';
   let redis = null;
-  if (!tierAvailable) {
-    notes.push('L1+L2 skipped: this build has no TierCache (createCache) yet; the L1+L2 row appears once it does.');
-  } else if (process.env.REDIS_URL === undefined && !onPath('redis-server')) {
+  let redisUrl = process.env.REDIS_URL ?? null;
+  if (typeof tiercache.createCache !== 'function') {
+    notes.push('L1+L2 skipped: this build has no TierCache (createCache).');
+  } else if (redisUrl === null && !onPath('redis-server')) {
     notes.push('L1+L2 skipped: set REDIS_URL or put redis-server on the PATH.');
+  } else {
+    if (redisUrl === null) {
+      redis = await startRedis();
+      redisUrl = redis.url;
+      notes.push(`L1+L2: started redis-server for the run at ${redisUrl} (stopped at the end).`);
+    } else {
+      notes.push('L1+L2: Redis from REDIS_URL.');
+    }
+    configs.push({
+      name: 'l1-l2',
+      label: 'L1+L2 (2 apps)',
+      mode: 'l1l2',
+      instances: 2,
+      env: { DEMO_REDIS_URL: redisUrl, DEMO_NAMESPACE: `demo-${process.pid}-${Date.now()}` },
+      coherence: checkCoherence,
+    });
   }
   const backendProc = await forkReady(path.join(__dirname, 'backend.js'), {});
   const startedAt = new Date().toISOString();
@@ -272,7 +324,8 @@ async function main() {
   }
   if (options.json !== null) fs.writeFileSync(options.json, JSON.stringify(report, null, 2) + '\n');
   if (options.html !== null) fs.writeFileSync(options.html, html(report));
-  if (failed || results.some((r) => r.requests === 0)) process.exitCode = 1;
+  if (report.coherence !== null) process.stdout.write(`coherence: ${report.coherence.ok ? 'ok' : 'FAILED'}: ${report.coherence.detail}\n`);
+  if (failed || results.some((r) => r.requests === 0) || (report.coherence !== null && !report.coherence.ok)) process.exitCode = 1;
 }
 
 main().catch((err) => {
