@@ -16,7 +16,7 @@ import { lifetimeOf, storeTtlMs, usability, Usability } from './freshness.js';
 import { HeaderReads, trackHeaders } from './header-tracker.js';
 import { canonicalHost, canonicalUrl, primaryKey, variantKey } from './key.js';
 import { resolveHttpCacheOptions, type ResolvedHttpCacheOptions } from './options.js';
-import { decodeRecord, encodeRecord, Kind, type ResponseRecord } from './record.js';
+import { decodeRecord, encodeRecord, Kind, type ResponseRecord, type StoredRecord } from './record.js';
 import { compressible, encodeAs, storedForm, zstdFrame } from './representations.js';
 import { HttpCacheCounters, type HttpCacheStats, type Result } from './stats.js';
 import { finishSynthetic, syntheticExchange } from './synthetic.js';
@@ -148,6 +148,8 @@ export class HttpCacheCore {
   private readonly pass = new Map<string, number>();
   private readonly registration: Registration | null;
   private readonly pending = new Set<Promise<unknown>>();
+  /** Parsed records by the stored bytes they came from (stored values are never mutated). */
+  private readonly parsed = new WeakMap<object, StoredRecord>();
   private closed = false;
 
   constructor(options: unknown) {
@@ -280,7 +282,15 @@ export class HttpCacheCore {
 
   private async read(key: string): Promise<ReturnType<typeof decodeRecord>> {
     try {
-      return decodeRecord(await this.options.store.get(key));
+      const bytes = await this.options.store.get(key);
+      if (bytes === undefined) return undefined;
+      // A TierCache L1 hands back the very Buffer that was stored: parse each one once.
+      let record = this.parsed.get(bytes);
+      if (record === undefined) {
+        record = decodeRecord(bytes);
+        if (record !== undefined) this.parsed.set(bytes, record);
+      }
+      return record;
     } catch (err) {
       // A failing store is a miss, never an error for the client.
       this.options.onError(err, undefined);
