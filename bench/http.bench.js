@@ -6,6 +6,9 @@
 // in interleaved rounds (median of the rounds), for clients that accept
 // zstd (today's browsers), br and gzip but not zstd (Safari), and gzip only.
 // Targets (issue 11): cached >= 0.70x bare, >= 3x express + compression.
+// Besides req/s, each server reports the CPU time it spent per response: on a
+// shared machine whose load swings, throughput ratios are noisy, while CPU per
+// response is the work itself (a single-threaded server's ceiling is 1/that).
 const { fork } = require('node:child_process');
 const http = require('node:http');
 const path = require('node:path');
@@ -42,6 +45,18 @@ function get(port, ae) {
   });
 }
 
+function cpuUs(server) {
+  return new Promise((resolve) => {
+    const onMessage = (m) => {
+      if (m.cpuUs === undefined) return;
+      server.child.off('message', onMessage);
+      resolve(m.cpuUs);
+    };
+    server.child.on('message', onMessage);
+    server.child.send('cpu');
+  });
+}
+
 function run(port, ae) {
   return new Promise((resolve, reject) => {
     autocannon(
@@ -74,12 +89,16 @@ async function main() {
   await new Promise((resolve) => bare.child.once('message', resolve));
   for (const [name, ae] of PROFILES) {
     const samples = { 'node:http, same bytes': [], 'httpCache hit': [], 'express + compression': [] };
+    const cpu = { 'node:http, same bytes': [], 'httpCache hit': [], 'express + compression': [] };
     const bytes = {};
     for (let round = 0; round < ROUNDS; round++) {
       for (const [label, server] of [['node:http, same bytes', bare], ['httpCache hit', cached], ['express + compression', express]]) {
+        const before = await cpuUs(server);
         const result = await run(server.port, ae);
+        const spent = (await cpuUs(server)) - before;
         if (result.non2xx > 0 || result.errors > 0) throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
         samples[label].push(result.requests.average);
+        cpu[label].push(spent / result.requests.total);
         bytes[label] = result.throughput.total / result.requests.total;
       }
     }
@@ -97,7 +116,14 @@ async function main() {
     const vsBare = paired('httpCache hit', 'node:http, same bytes');
     const vsExpress = paired('httpCache hit', 'express + compression');
     const show = (xs) => `${median(xs).toFixed(2)}x (rounds ${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
-    process.stdout.write(`\nhttpCache hit, paired per round: ${show(vsBare)} bare node:http (target >= 0.70), ${show(vsExpress)} express + compression (target >= 3)\n`);
+    process.stdout.write(`\nhttpCache hit, req/s paired per round: ${show(vsBare)} bare node:http (target >= 0.70), ${show(vsExpress)} express + compression (target >= 3)\n`);
+    const us = (label) => median(cpu[label]);
+    process.stdout.write(
+      `server CPU per response (median): bare ${us('node:http, same bytes').toFixed(1)} µs, httpCache hit ${us('httpCache hit').toFixed(1)} µs, ` +
+        `express + compression ${us('express + compression').toFixed(1)} µs -> httpCache hit at ${(us('node:http, same bytes') / us('httpCache hit')).toFixed(2)}x bare ` +
+        `and ${(us('express + compression') / us('httpCache hit')).toFixed(2)}x express + compression in responses per CPU-second\n`,
+    );
+    record('http', `cpu-${name}`, Object.keys(cpu).map((label) => ({ name: label, value: us(label) })));
     record('http', `hit-${name}`, rows.map((r) => ({ name: r.label, value: r.value })));
   }
   for (const c of children) c.kill('SIGTERM');

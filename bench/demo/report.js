@@ -45,8 +45,8 @@ function chart(results) {
       const w50 = ((r.latencyMs.p50 ?? 0) / max) * width;
       const w99 = ((r.latencyMs.p99 ?? 0) / max) * width;
       return `<text x="${left - 10}" y="${y + 22}" text-anchor="end" class="l">${escapeHtml(r.label)}</text>
-<rect x="${left}" y="${y}" width="${w99.toFixed(1)}" height="16" class="p99"/><text x="${left + w99 + 6}" y="${y + 13}" class="v">p99 ${fmt(r.latencyMs.p99, 2)} ms</text>
-<rect x="${left}" y="${y + 20}" width="${w50.toFixed(1)}" height="16" class="p50"/><text x="${left + w50 + 6}" y="${y + 33}" class="v">p50 ${fmt(r.latencyMs.p50, 2)} ms</text>`;
+<rect x="${left}" y="${y}" width="${w99.toFixed(1)}" height="16" class="p99"/><text x="${(left + w99 + 6).toFixed(1)}" y="${y + 13}" class="v">p99 ${fmt(r.latencyMs.p99, 2)} ms</text>
+<rect x="${left}" y="${y + 20}" width="${w50.toFixed(1)}" height="16" class="p50"/><text x="${(left + w50 + 6).toFixed(1)}" y="${y + 33}" class="v">p50 ${fmt(r.latencyMs.p50, 2)} ms</text>`;
     })
     .join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${left + width + 140}" height="${h}" role="img" aria-label="Latency per configuration">

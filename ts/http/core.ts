@@ -150,6 +150,8 @@ export class HttpCacheCore {
   private readonly pending = new Set<Promise<unknown>>();
   /** Parsed records by the stored bytes they came from (stored values are never mutated). */
   private readonly parsed = new WeakMap<object, StoredRecord>();
+  /** Route labels by path, for the default route function. */
+  private readonly routes = new Map<string, string>();
   private closed = false;
 
   constructor(options: unknown) {
@@ -196,7 +198,7 @@ export class HttpCacheCore {
         return;
       }
       ex.onServe = onServe;
-      this.track(this.lookup(ex, once, reissue), req);
+      this.lookup(ex, once, reissue).catch((err: unknown) => this.lookupFailed(err, ex, once));
     } catch (err) {
       this.options.onError(err, req);
       if (!res.headersSent) once();
@@ -223,6 +225,12 @@ export class HttpCacheCore {
     await this.options.ownsCache?.close();
   }
 
+  /** A bug or a throwing option callback on the lookup path: report it, and let the handler answer if nothing was sent. */
+  private lookupFailed(err: unknown, ex: Exchange, next: () => void): void {
+    this.options.onError(err, ex.req);
+    if (!ex.res.headersSent) next();
+  }
+
   /** Requests the cache does not handle: counted, marked, passed to the handler as they are. */
   private bypass(req: IncomingMessage, res: ServerResponse, mountPath: string, next: () => void): void {
     const route = this.safeRoute(req, mountPath + (typeof req.url === 'string' ? req.url : ''));
@@ -233,12 +241,22 @@ export class HttpCacheCore {
   }
 
   private safeRoute(req: IncomingMessage, path: string): string {
+    const o = this.options;
+    // The default route depends on the path alone: remember it (bounded).
+    const memo = o.routeIsDefault ? this.routes.get(path) : undefined;
+    if (memo !== undefined) return memo;
+    let route: string;
     try {
-      const r = this.options.route(req, path);
-      return typeof r === 'string' && r.length > 0 ? r.slice(0, 200) : 'other';
+      const r = o.route(req, path);
+      route = typeof r === 'string' && r.length > 0 ? r.slice(0, 200) : 'other';
     } catch {
-      return 'other';
+      route = 'other';
     }
+    if (o.routeIsDefault) {
+      if (this.routes.size >= 10_000) this.routes.clear();
+      this.routes.set(path, route);
+    }
+    return route;
   }
 
   /** Builds the exchange, or null when the request must pass through uncached. */
@@ -648,46 +666,44 @@ export class HttpCacheCore {
   /** Sends `record` to this client: negotiation, conditional request, headers, body. */
   private async respond(ex: Exchange, record: ResponseRecord, status: string, leaderOnly: Array<[string, string]> | null, storeKey = ex.key): Promise<void> {
     const { res } = ex;
-    const o = this.options;
     if (leaderOnly === null) ex.onServe?.();
-    const available: ReadonlySet<Coding> = record.coding === 'zstd' ? ALL_CODINGS : IDENTITY_ONLY;
-    const coding = negotiate(ex.acceptEncoding, available);
-    const age = Math.max(0, Math.floor((o.now() - record.storedAt) / 1000));
-    let cacheStatus: string | undefined;
-    const out: Array<[string, string]> = [];
-    for (const pair of record.headers) {
-      if (pair[0] === 'cache-status') cacheStatus = cacheStatus === undefined ? pair[1] : `${cacheStatus}, ${pair[1]}`;
-      else out.push(pair);
-    }
-    const vary = record.vary.length === 0 ? 'Accept-Encoding' : `Accept-Encoding, ${record.vary.join(', ')}`;
+    const coding = negotiate(ex.acceptEncoding, record.coding === 'zstd' ? ALL_CODINGS : IDENTITY_ONLY);
+    const age = String(Math.max(0, Math.floor((this.options.now() - record.storedAt) / 1000)));
+    const shape = shapeOf(record);
     if (coding === null) {
-      res.writeHead(406, { Vary: vary, 'Cache-Status': this.cacheStatus(cacheStatus, `${status}; detail=not-acceptable`), 'Content-Length': '0' });
+      res.writeHead(406, { vary: shape.vary, 'cache-status': this.cacheStatus(shape.cacheStatus, `${status}; detail=not-acceptable`), 'content-length': '0' });
       res.end();
       return;
     }
-    const etag = taggedEtag(record.etag, coding);
-    const common: Array<[string, string]> = [
-      ['etag', etag],
-      ['vary', vary],
-      ['age', String(age)],
-      ['cache-status', this.cacheStatus(cacheStatus, status)],
-    ];
-    if (this.notModified(ex, record, out)) {
-      const headers304 = out.filter(([n]) => HEADERS_304.has(n));
-      if (leaderOnly !== null) headers304.push(...leaderOnly);
-      res.writeHead(304, flat(headers304.concat(common)));
+    const cacheStatus = this.cacheStatus(shape.cacheStatus, status);
+    if (this.notModified(ex, record)) {
+      const headers = { ...shape.headers304, etag: taggedEtag(record.etag, coding), age, 'cache-status': cacheStatus };
+      if (leaderOnly !== null) addPairs(headers, leaderOnly);
+      res.writeHead(304, headers);
       res.end();
       return;
     }
-    const body = ex.head && coding === record.coding ? null : await this.body(record, coding, storeKey);
-    const length = body === null ? (coding === 'zstd' ? zstdFrame(record.body).length : record.length) : body.length;
-    if (coding !== 'identity') out.push(['content-encoding', coding]);
-    out.push(['content-length', String(length)]);
-    if (leaderOnly !== null) out.push(...leaderOnly);
-    res.writeHead(record.status, flat(out.concat(common)));
+    // The body (and so its length) of each coding is kept with the parsed record once known.
+    let served = shape.served[coding];
+    if (served === undefined) {
+      const body = await this.body(record, coding, storeKey);
+      served = shape.served[coding] = {
+        body,
+        headers: {
+          ...shape.headers,
+          ...(coding === 'identity' ? {} : { 'content-encoding': coding }),
+          'content-length': String(body.length),
+          etag: taggedEtag(record.etag, coding),
+          vary: shape.vary,
+        },
+      };
+    }
+    const headers: Record<string, string | string[]> = { ...served.headers, age, 'cache-status': cacheStatus };
+    if (leaderOnly !== null) addPairs(headers, leaderOnly);
+    res.writeHead(record.status, headers);
     if (ex.head || record.status === 204) res.end();
-    else res.end(body);
-    this.addSent(record.length, length);
+    else res.end(served.body);
+    this.addSent(record.length, served.body.length);
   }
 
   private addSent(identity: number, sent: number): void {
@@ -695,11 +711,11 @@ export class HttpCacheCore {
     this.counters.sentBytes += sent;
   }
 
-  private notModified(ex: Exchange, record: ResponseRecord, headers: Array<[string, string]>): boolean {
+  private notModified(ex: Exchange, record: ResponseRecord): boolean {
     if (record.status !== 200) return false;
     if (ex.ifNoneMatch !== undefined) return etagMatches(ex.ifNoneMatch, record.etag);
     if (ex.ifModifiedSince !== undefined) {
-      const lm = headers.find(([n]) => n === 'last-modified')?.[1];
+      const lm = record.headers.find(([n]) => n === 'last-modified')?.[1];
       const since = Date.parse(ex.ifModifiedSince);
       const modified = lm === undefined ? NaN : Date.parse(lm);
       return Number.isFinite(since) && Number.isFinite(modified) && modified <= since;
@@ -718,12 +734,46 @@ export class HttpCacheCore {
 const ALL_CODINGS: ReadonlySet<Coding> = new Set(['zstd', 'br', 'gzip', 'identity']);
 const IDENTITY_ONLY: ReadonlySet<Coding> = new Set(['identity']);
 
-/** Header pairs as writeHead takes them, repeated names as arrays (Set-Cookie). */
-function flat(pairs: Array<[string, string]>): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+/** Adds header pairs to a writeHead object, repeated names as arrays (Set-Cookie). */
+function addPairs(out: Record<string, string | string[]>, pairs: ReadonlyArray<readonly [string, string]>): Record<string, string | string[]> {
   for (const [n, v] of pairs) {
     const prev = out[n];
     out[n] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
   return out;
+}
+
+/** What every response from one record shares, computed once per parsed record. */
+interface Shape {
+  /** The stored headers (Cache-Status from the handler excepted). */
+  headers: Record<string, string | string[]>;
+  /** The ones a 304 repeats. */
+  headers304: Record<string, string | string[]>;
+  cacheStatus: string | undefined;
+  vary: string;
+  /** Per coding: the body and the full headers but Age and Cache-Status. */
+  served: Partial<Record<Coding, { body: Buffer; headers: Record<string, string | string[]> }>>;
+}
+
+const shapes = new WeakMap<ResponseRecord, Shape>();
+
+function shapeOf(record: ResponseRecord): Shape {
+  let shape = shapes.get(record);
+  if (shape !== undefined) return shape;
+  let cacheStatus: string | undefined;
+  const kept: Array<[string, string]> = [];
+  for (const pair of record.headers) {
+    if (pair[0] === 'cache-status') cacheStatus = cacheStatus === undefined ? pair[1] : `${cacheStatus}, ${pair[1]}`;
+    else kept.push(pair);
+  }
+  const vary = record.vary.length === 0 ? 'Accept-Encoding' : `Accept-Encoding, ${record.vary.join(', ')}`;
+  shape = {
+    headers: addPairs({}, kept),
+    headers304: { ...addPairs({}, kept.filter(([n]) => HEADERS_304.has(n))), vary },
+    cacheStatus,
+    vary,
+    served: {},
+  };
+  shapes.set(record, shape);
+  return shape;
 }

@@ -111,6 +111,8 @@ export interface ResolvedHttpCacheOptions {
   passTtlMs: number;
   cacheStatusName: string;
   route: (req: IncomingMessage, path: string) => string;
+  /** True when `route` is the default (a function of the path alone, so it can be memoized). */
+  routeIsDefault: boolean;
   maxRoutes: number;
   now: () => number;
   onError: (error: unknown, req: IncomingMessage | undefined) => void;
@@ -225,6 +227,7 @@ export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOpti
     passTtlMs: checkOptionalInteger(o.passTtlMs, 'options.passTtlMs', 0, MAX_MS, 5000),
     cacheStatusName: (o.cacheStatusName as string | undefined) ?? 'tiercache',
     route,
+    routeIsDefault: o.route === undefined,
     maxRoutes: checkOptionalInteger(o.maxRoutes, 'options.maxRoutes', 1, 100_000, 100),
     now,
     onError,
