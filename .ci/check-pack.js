@@ -42,13 +42,13 @@ try {
   delete env.NODE_OPTIONS;
   const cjs = execFileSync(
     process.execPath,
-    ['-e', "const t = require('tiercache'); const c = new t.LocalCache({ maxEntries: 4 }); c.set('k', 'v'); console.log(t.LocalCache.implementation + ':' + c.getString('k'))"],
+    ['-e', "const t = require('tiercache'); const c = new t.LocalCache({ maxEntries: 4 }); c.set('k', 'v'); console.log(t.LocalCache.implementation + ':' + c.get('k'))"],
     { cwd: scratch, env, encoding: 'utf8' },
   ).trim();
   if (cjs !== 'js:v') fail(`require('tiercache') from the tarball printed ${JSON.stringify(cjs)}, expected "js:v"`);
   const esm = execFileSync(
     process.execPath,
-    ['--input-type=module', '-e', "import { LocalCache, BatchProcessor, ConnectionPool, Codec, metrics } from 'tiercache'; console.log([LocalCache, BatchProcessor, ConnectionPool, Codec].every((f) => typeof f === 'function') && typeof metrics.snapshot)"],
+    ['--input-type=module', '-e', "import { LocalCache, OffHeapCache, BatchProcessor, ConnectionPool, Codec, metrics } from 'tiercache'; console.log([LocalCache, OffHeapCache, BatchProcessor, ConnectionPool, Codec].every((f) => typeof f === 'function') && typeof metrics.snapshot)"],
     { cwd: scratch, env, encoding: 'utf8' },
   ).trim();
   if (esm !== 'function') fail(`import from the tarball printed ${JSON.stringify(esm)}`);

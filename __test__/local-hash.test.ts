@@ -1,5 +1,5 @@
 import test from 'ava';
-import { hashKey, shardOf } from '../ts/local/js/hash.js';
+import { hashKey, shardOf } from '../ts/policy/hash.js';
 
 // The same vectors are asserted against the Rust core in
 // crates/core/src/cache/hash.rs; they were computed independently in Python.

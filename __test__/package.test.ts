@@ -52,7 +52,7 @@ function packageWithoutBinary(missing: string[] = []): string {
 const probe = `const t = require('tiercache');
 const c = new t.LocalCache({ maxEntries: 2 });
 c.set('k', 'v');
-console.log(JSON.stringify({ impl: t.LocalCache.implementation, value: c.getString('k') }));`;
+console.log(JSON.stringify({ impl: t.LocalCache.implementation, value: c.get('k') }));`;
 
 test('require and import resolve to the same module instance from a consumer project', async (t) => {
   const dir = consumer(root);

@@ -10,8 +10,11 @@ export type { ErrorCodeValue } from './common/errors.js';
 export { implementation } from './native/index.js';
 export type { Implementation } from './native/index.js';
 export { LocalCache } from './local/local-cache.js';
-export type { CacheValue, LocalCacheStats, Sharing } from './local/local-cache.js';
-export type { LocalCacheOptions, LocalCachePolicy, SetOptions } from './local/options.js';
+export type { LocalCacheStats } from './local/stats.js';
+export type { EvictionReason, LocalCacheOptions, LocalCachePolicy, SetOptions } from './local/options.js';
+export { OffHeapCache } from './offheap/offheap-cache.js';
+export type { CacheValue, Sharing } from './offheap/offheap-cache.js';
+export type { OffHeapCacheOptions } from './offheap/options.js';
 export { ENTRY_OVERHEAD_BYTES, MAX_BYTES, MAX_ENTRIES, MAX_KEY_LENGTH, MAX_SHARDS, MAX_TTL_MS } from './local/limits.js';
 export { ConnectionPool, ManualClock, systemClock, WAIT_BUCKETS_MS } from './pool/index.js';
 export type {

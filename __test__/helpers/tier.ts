@@ -62,9 +62,19 @@ export function tier<V = unknown>(t: ExecutionContext, options: TierCacheOptions
   return cache;
 }
 
-/** Waits until the cache's coherence bus is live (L1 trusted). */
+/** Waits until the cache's command pool answers and its coherence bus is live (L1 trusted). */
 export async function coherent(cache: TierCache<unknown>): Promise<void> {
-  await waitFor('coherence bus live', () => TierCache.internals(cache).trusted);
+  await cache.ready(HANG_GUARD_MS);
 }
 
 export { ManualClock };
+
+/** Kills the subscriber connection of `cache` on the server (CLIENT KILL by its connection name), as a network failure would. */
+export async function killSubscriber(port: number, cache: TierCache<unknown>): Promise<void> {
+  const { rawCommand } = await import('./redis-server.js');
+  const list = await rawCommand(port, ['CLIENT', 'LIST', 'TYPE', 'pubsub']);
+  const line = list.split('\n').find((l) => l.includes(`name=tiercache:sub:${cache.namespace}:${cache.instanceId}`));
+  const id = line?.match(/id=(\d+)/)?.[1];
+  if (id === undefined) throw new Error('subscriber connection not found');
+  await rawCommand(port, ['CLIENT', 'KILL', 'ID', id]);
+}

@@ -1,34 +1,35 @@
 /**
- * LocalCache: the L1 in-process cache. One facade validates every argument
- * and hands the call to the process's implementation: the native cache
- * (crates/core through crates/node, values off the V8 heap) or its pure-JS
- * twin, which makes the identical decisions.
+ * LocalCache: the in-process L1, holding any JS value by reference.
+ *
+ * JS owns the index: a Map from key to slot, keys and values by slot, and
+ * typed arrays by slot (expiry time, generation). The policy (W-TinyLFU or
+ * LRU, TTL wheel, budgets; crates/core/src/policy natively, ts/policy/js-policy.ts
+ * otherwise) is fed slot ids, key hashes, sizes and times through a
+ * PolicyPort. A hit never crosses into native code: it is a Map lookup, an
+ * expiry check and two writes into the hit ring, which is drained into the
+ * policy when it fills and before every write. The index changes only when
+ * the policy says so. See docs/local-cache.md.
  */
-import { isMainThread } from 'node:worker_threads';
-import { describe } from '../common/validate.js';
+import { checkFunction, describe } from '../common/validate.js';
 import type { MetricSink, Registration } from '../metrics/index.js';
-import { implementation, nativeBinding, requireNativeBinding, type Implementation } from '../native/index.js';
-import { JsCacheStore } from './js/js-cache-store.js';
-import { nativeStores } from './native-store.js';
-import { MAX_KEY_LENGTH } from './limits.js';
+import { implementation, type Implementation } from '../native/index.js';
+import { hashKey, type KeyBytes } from '../policy/hash.js';
+import { createPolicyPort, OUT_PAIRS, Reason, RING_PAIRS, type PolicyPort } from '../policy/index.js';
+import { coarseNow } from './clock.js';
+import { ENTRY_OVERHEAD_BYTES, MAX_KEY_LENGTH, MAX_TTL_MS } from './limits.js';
 import { reportCache, type CacheReading } from './metrics.js';
-import { normalizeOptions, resolveTtl, type LocalCacheOptions, type NormalizedOptions, type SetOptions } from './options.js';
-import type { CacheStore, CacheStoreClass, LocalCacheStats } from './store.js';
+import { normalizeOptions, resolveTtl, type EvictionReason, type LocalCacheOptions, type SetOptions } from './options.js';
+import { sizer, type SizeOf } from './size.js';
+import type { LocalCacheStats } from './stats.js';
 
-export type { LocalCacheStats } from './store.js';
+export type { LocalCacheStats } from './stats.js';
 
-/** What a cache stores: bytes (a string is stored as its UTF-8 bytes). */
-export type CacheValue = Buffer | Uint8Array | string;
+const RING_LENGTH = RING_PAIRS * 2;
+const INITIAL_SLOTS = 16;
+const REASONS: readonly EvictionReason[] = ['evict', 'expire', 'set', 'delete'];
 
-/** Whether and how widely a cache is shared. */
-export type Sharing = false | 'process' | 'thread';
-
-let nativeStoreClass: CacheStoreClass | undefined;
-
-function storeClass(impl: Implementation): CacheStoreClass {
-  if (impl === 'js') return JsCacheStore;
-  nativeStoreClass ??= nativeStores(nativeBinding ?? requireNativeBinding());
-  return nativeStoreClass;
+function validKey(key: unknown): key is string {
+  return typeof key === 'string' && key.length !== 0 && key.length <= MAX_KEY_LENGTH;
 }
 
 function keyError(key: unknown, name: string): Error {
@@ -41,58 +42,83 @@ function checkKeys(keys: unknown): asserts keys is string[] {
   if (!Array.isArray(keys)) throw new TypeError(`keys must be an array of strings, got ${describe(keys)}`);
   for (let i = 0; i < keys.length; i++) {
     const key: unknown = keys[i];
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw keyError(key, `keys[${i}]`);
+    if (!validKey(key)) throw keyError(key, `keys[${i}]`);
   }
 }
 
-function valueError(value: unknown, name: string): TypeError {
-  return new TypeError(`${name} must be a Buffer, Uint8Array or string, got ${describe(value)}`);
+function grown<T extends Float64Array | Int32Array>(old: T, size: number): T {
+  const next = new (old.constructor as new (n: number) => T)(size);
+  next.set(old);
+  return next;
 }
 
-let construct: (options: NormalizedOptions, store: CacheStore, sharing: Sharing) => LocalCache;
-let storeOf: (cache: LocalCache) => CacheStore;
-let readForMetrics: (cache: LocalCache) => CacheReading;
+/** An in-flight getOrSet load; `current` turns false when the key is written meanwhile. */
+interface Load<V> {
+  promise: Promise<V>;
+  current: boolean;
+}
 
-function collect(cache: LocalCache, sink: MetricSink): void {
+let readForMetrics: <V>(cache: LocalCache<V>) => CacheReading;
+let portOf: <V>(cache: LocalCache<V>) => PolicyPort;
+
+function collect<V>(cache: LocalCache<V>, sink: MetricSink): void {
   reportCache(readForMetrics(cache), sink);
 }
 
 /**
- * A bounded in-process cache of byte values under string keys: sharded,
- * adaptive W-TinyLFU (or LRU), with TTLs and entry and byte budgets that are
- * never exceeded.
+ * A bounded in-process cache of JS values under string keys: adaptive
+ * W-TinyLFU (or LRU), TTLs, and entry and byte budgets that are never
+ * exceeded. `get` returns the very value that was `set`.
  *
  * ```ts
- * const cache = new LocalCache({ maxEntries: 100_000, maxBytes: 64 * 2 ** 20, ttlMs: 60_000 });
- * cache.set('user:42', JSON.stringify(user));
- * const hit = cache.getString('user:42');
+ * const users = new LocalCache<User>({ maxEntries: 100_000, ttlMs: 60_000 });
+ * users.set('user:42', user);
+ * const u = users.get('user:42');
+ * const loaded = await users.getOrSet('user:7', (key) => db.loadUser(key));
  * ```
  */
-export class LocalCache {
+export class LocalCache<V = unknown> implements Iterable<string> {
   /** The implementation of this process: `'native'` or `'js'` (see TIERCACHE_IMPL). */
   static readonly implementation: Implementation = implementation;
 
-  readonly #store: CacheStore;
+  readonly #index = new Map<string, number>();
+  #keys: (string | undefined)[] = [];
+  #values: (V | undefined)[] = [];
+  #expires = new Float64Array(INITIAL_SLOTS);
+  #generations = new Int32Array(INITIAL_SLOTS);
+  #free: number[] = [];
+  /** Slots ever handed out (the next never-used slot). */
+  #used = 0;
+  readonly #port: PolicyPort;
+  readonly #ring: Int32Array;
+  readonly #out: Int32Array;
+  /** Int32s written into the ring since the last drain (two per hit). */
+  #pending = 0;
+  readonly #keyBytes: KeyBytes = { bytes: 0 };
+  readonly #sizeOf: SizeOf<V>;
+  readonly #onEvict: ((value: V, key: string, reason: EvictionReason) => void) | undefined;
+  /** Removals waiting for onEvict: value, key, reason triples. */
+  readonly #notices: unknown[] = [];
+  #notifying = false;
+  readonly #loads = new Map<string, Load<V>>();
   readonly #ttlMs: number;
-  readonly #manualClock: boolean;
+  readonly #manual: boolean;
+  #manualNow = 0;
   readonly #maxEntries: number;
   readonly #maxBytes: number;
+  #hits = 0;
+  #misses = 0;
+  #sets = 0;
+  #evictions = 0;
+  #expirations = 0;
+  #rejections = 0;
   /** Counter values at the last resetStats(), so metrics stay monotonic. */
   readonly #offsets: LocalCacheStats = { hits: 0, misses: 0, sets: 0, evictions: 0, expirations: 0, rejections: 0 };
   readonly #registration: Registration | null;
-  /**
-   * `false` for a private cache; `'process'` for a native shared cache (one
-   * cache for every thread of the process); `'thread'` for a shared cache of
-   * the JS twin, which cannot share memory across threads and is therefore
-   * shared only within its own thread.
-   */
-  readonly shared: Sharing;
 
   static {
-    construct = (options, store, sharing) => new LocalCache(options, store, sharing);
-    storeOf = (cache) => cache.#store;
     readForMetrics = (cache) => {
-      const s = cache.#store.stats();
+      const s = cache.stats();
       const o = cache.#offsets;
       return {
         lifetime: {
@@ -103,146 +129,229 @@ export class LocalCache {
           expirations: o.expirations + s.expirations,
           rejections: o.rejections + s.rejections,
         },
-        size: cache.#store.size(),
-        bytes: cache.#store.bytes(),
+        size: cache.size,
+        bytes: cache.bytes,
         maxEntries: cache.#maxEntries,
         maxBytes: cache.#maxBytes,
       };
     };
+    portOf = (cache) => {
+      const port = cache.#port;
+      port.drain(cache.#takePending());
+      return port;
+    };
   }
 
-  /** Creates a private cache. Throws TypeError/RangeError naming any invalid option. */
-  constructor(options?: LocalCacheOptions);
+  /** Creates a cache. Throws TypeError/RangeError naming any invalid option. */
+  constructor(options?: LocalCacheOptions<V>);
   /** @internal */
-  constructor(options: NormalizedOptions, store: CacheStore, sharing: Sharing);
-  constructor(options?: LocalCacheOptions | NormalizedOptions, store?: CacheStore, sharing?: Sharing) {
-    if (store === undefined) {
-      const o = normalizeOptions(options, false);
-      store = storeClass(implementation).create(o.maxEntries, o.maxBytes, o.policy, o.shards, o.manualClock);
-      options = o;
-    }
-    const o = options as NormalizedOptions;
-    this.#store = store;
+  constructor(options: LocalCacheOptions<V>, impl: Implementation);
+  constructor(options?: LocalCacheOptions<V>, impl: Implementation = implementation) {
+    const o = normalizeOptions<V>(options);
     this.#ttlMs = o.ttlMs;
-    this.#manualClock = o.manualClock;
+    this.#manual = o.manualClock;
     this.#maxEntries = o.maxEntries;
     this.#maxBytes = o.maxBytes;
-    this.shared = sharing ?? false;
-    // A process-wide cache is reported by the main thread only, or every
-    // thread's registry would count it once more.
-    const report = o.registry !== null && (this.shared !== 'process' || isMainThread);
-    this.#registration = report ? (o.registry?.register(this, collect, o.attributes) ?? null) : null;
+    this.#sizeOf = sizer(o.sizeOf, o.maxBytes !== 0);
+    this.#onEvict = o.onEvict;
+    this.#port = createPolicyPort(impl, o.policy, { maxEntries: o.maxEntries === 0 ? 2 ** 24 : o.maxEntries, maxBytes: o.maxBytes }, this.#now());
+    this.#ring = this.#port.ring;
+    this.#out = this.#port.out;
+    this.#registration = o.registry?.register(this, collect, o.attributes) ?? null;
+  }
+
+  #now(): number {
+    return this.#manual ? this.#manualNow : coarseNow();
+  }
+
+  /** The pending ring length in pairs, and an empty ring. */
+  #takePending(): number {
+    const pairs = this.#pending >>> 1;
+    this.#pending = 0;
+    return pairs;
   }
 
   /**
-   * The cache called `name`, shared by every thread of the process that asks
-   * for it (worker_threads, piscina workers) when the native implementation
-   * is in use. With the JS twin it is shared only within the calling thread
-   * (see the `shared` property). Asking with different options throws.
+   * The slot of a live entry, with the hit recorded; -1 (and no counter
+   * moved) when there is none. The hot path: no call leaves JavaScript
+   * unless the ring fills.
    */
-  static shared(name: string, options?: LocalCacheOptions): LocalCache {
-    if (typeof name !== 'string' || name.length === 0) {
-      throw new TypeError(`name must be a non-empty string, got ${describe(name)}`);
+  #hit(key: string): number {
+    const slot = this.#index.get(key);
+    if (slot === undefined) return -1;
+    const expires = this.#expires[slot];
+    if (expires !== 0 && expires <= this.#now()) return -1;
+    const ring = this.#ring;
+    let n = this.#pending;
+    ring[n] = slot;
+    ring[n + 1] = this.#generations[slot];
+    n += 2;
+    if (n === RING_LENGTH) {
+      this.#port.drain(RING_PAIRS);
+      n = 0;
     }
-    const o = normalizeOptions(options, true);
-    let store: CacheStore;
-    try {
-      store = storeClass(implementation).shared(name, o.maxEntries, o.maxBytes, o.policy, o.shards, o.manualClock);
-    } catch (err) {
-      if ((err as { code?: unknown }).code === 'ERR_INVALID_ARG_VALUE') {
-        throw new RangeError(`a shared cache named ${JSON.stringify(name)} already exists with different options`);
-      }
-      throw err;
+    this.#pending = n;
+    this.#hits++;
+    return slot;
+  }
+
+  /** The slot of a live entry, with no effect on the policy or counters; -1 when none. */
+  #find(key: string): number {
+    const slot = this.#index.get(key);
+    if (slot === undefined) {
+      if (!validKey(key)) throw keyError(key, 'key');
+      return -1;
     }
-    return construct(o, store, implementation === 'native' ? 'process' : 'thread');
+    const expires = this.#expires[slot];
+    return expires !== 0 && expires <= this.#now() ? -1 : slot;
   }
 
-  /**
-   * Forgets the shared cache `name` so that the next `shared(name)` creates a
-   * new one; handles already given out keep working. Whether it existed.
-   */
-  static deleteShared(name: string): boolean {
-    if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${describe(name)}`);
-    return storeClass(implementation).deleteShared(name);
+  /** The value, or undefined; counts a hit or a miss and records the access for the policy. */
+  get(key: string): V | undefined {
+    const slot = this.#hit(key);
+    if (slot >= 0) return this.#values[slot];
+    if (!validKey(key)) throw keyError(key, 'key');
+    this.#misses++;
+    return undefined;
   }
 
-  /** The value as a Buffer, or undefined; counts a hit or a miss. */
-  get(key: string): Buffer | undefined {
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw keyError(key, 'key');
-    const value = this.#store.get(key);
-    return value === null ? undefined : value;
-  }
-
-  /** The value decoded as UTF-8, or undefined; counts a hit or a miss. */
-  getString(key: string): string | undefined {
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw keyError(key, 'key');
-    const value = this.#store.getString(key);
-    return value === null ? undefined : value;
-  }
-
-  /** Like `get`, but with no effect on the policy (recency, frequency) or on hit/miss counters. */
-  peek(key: string): Buffer | undefined {
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw keyError(key, 'key');
-    const value = this.#store.peek(key);
-    return value === null ? undefined : value;
-  }
-
-  /** Like `getString`, but with no effect on the policy or on hit/miss counters. */
-  peekString(key: string): string | undefined {
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw keyError(key, 'key');
-    const value = this.#store.peekString(key);
-    return value === null ? undefined : value;
+  /** Like `get`, with no effect on the policy (recency, frequency) or the hit/miss counters. */
+  peek(key: string): V | undefined {
+    const slot = this.#find(key);
+    return slot < 0 ? undefined : this.#values[slot];
   }
 
   /** Whether a live entry exists (no policy or counter effects). */
   has(key: string): boolean {
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw keyError(key, 'key');
-    return this.#store.has(key);
+    return this.#find(key) >= 0;
+  }
+
+  /** Remaining time to live in ms; Infinity when the entry never expires; undefined when absent. */
+  ttl(key: string): number | undefined {
+    const slot = this.#find(key);
+    if (slot < 0) return undefined;
+    const expires = this.#expires[slot];
+    return expires === 0 ? Infinity : expires - this.#now();
   }
 
   /**
-   * Stores `value` (a string is stored as UTF-8). Returns whether the entry
-   * is in the cache afterwards: false when it is larger than its shard's
-   * byte budget or the admission policy refused it; a refused update removes
-   * the previous value rather than leave it stale.
+   * Stores `value` by reference. Returns whether the entry is in the cache
+   * afterwards: false when it is larger than maxBytes or the admission
+   * policy refused it (a refused update removes the previous value).
+   * `set(key, undefined)` is `delete(key)` (and returns false): undefined
+   * is what `get` returns for a miss, so it is never stored.
    */
-  set(key: string, value: CacheValue, options?: SetOptions): boolean {
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw keyError(key, 'key');
-    if (!key.isWellFormed()) throw new TypeError('key must be a well-formed Unicode string (no lone surrogates)');
+  set(key: string, value: V, options?: SetOptions): boolean {
+    if (!validKey(key)) throw keyError(key, 'key');
     const ttl = options === undefined ? this.#ttlMs : resolveTtl(options, this.#ttlMs);
-    if (typeof value === 'string') return this.#store.setString(key, value, ttl);
-    if (value instanceof Uint8Array) return this.#store.set(key, value, ttl);
-    throw valueError(value, 'value');
+    const kept = value === undefined ? (this.#deleteKey(key), false) : this.#store(key, value, ttl);
+    this.#notify();
+    return kept;
+  }
+
+  #store(key: string, value: V, ttl: number): boolean {
+    const size = this.#sizeOf(value, key);
+    if (this.#loads.size !== 0) this.#supersede(key);
+    const hash = hashKey(key, this.#keyBytes);
+    const bytes = this.#keyBytes.bytes + size + ENTRY_OVERHEAD_BYTES;
+    const now = this.#now();
+    const expires = ttl === 0 ? 0 : Math.min(now + ttl, MAX_TTL_MS);
+    let slot = this.#index.get(key);
+    if (slot !== undefined) {
+      const previous = this.#expires[slot];
+      if (previous !== 0 && previous <= now) {
+        this.#collect(this.#port.delete(this.#takePending(), slot, Reason.Expired, now));
+        slot = undefined;
+      }
+    }
+    let result: number;
+    if (slot === undefined) {
+      slot = this.#alloc();
+      result = this.#port.write(this.#takePending(), slot, this.#generations[slot], hash, bytes, expires, now);
+      if ((result & 1) === 1) {
+        this.#index.set(key, slot);
+        this.#keys[slot] = key;
+        this.#values[slot] = value;
+        this.#expires[slot] = expires;
+      }
+    } else {
+      const old = this.#values[slot] as V;
+      result = this.#port.write(this.#takePending(), slot, this.#generations[slot], hash, bytes, expires, now);
+      if ((result & 1) === 1) {
+        this.#values[slot] = value;
+        this.#expires[slot] = expires;
+        if (old !== value && this.#onEvict !== undefined) this.#notices.push(old, key, 'set');
+      }
+    }
+    this.#collect(result);
+    if ((result & 1) === 1) {
+      this.#sets++;
+      return true;
+    }
+    this.#rejections++;
+    return false;
   }
 
   /** Removes a key; whether a live entry was removed. */
   delete(key: string): boolean {
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw keyError(key, 'key');
-    return this.#store.delete(key);
+    if (!validKey(key)) throw keyError(key, 'key');
+    const removed = this.#deleteKey(key);
+    this.#notify();
+    return removed;
   }
 
-  /** Removes every entry and frees its memory. Counters are kept (see `resetStats`). */
+  /** Removes `key` (deleted, or expired if its time has passed); whether a live entry was removed. */
+  #deleteKey(key: string): boolean {
+    if (this.#loads.size !== 0) this.#supersede(key);
+    const slot = this.#index.get(key);
+    if (slot === undefined) return false;
+    const now = this.#now();
+    const expires = this.#expires[slot];
+    const expired = expires !== 0 && expires <= now;
+    this.#collect(this.#port.delete(this.#takePending(), slot, expired ? Reason.Expired : Reason.Deleted, now));
+    return !expired;
+  }
+
+  /** Removes every entry (each reported to onEvict as 'delete'). Counters are kept (see `resetStats`). */
   clear(): void {
-    this.#store.clear();
+    this.#pending = 0;
+    this.#port.clear();
+    for (const load of this.#loads.values()) load.current = false;
+    if (this.#onEvict !== undefined) {
+      for (const [key, slot] of this.#index) this.#notices.push(this.#values[slot], key, 'delete');
+    }
+    this.#index.clear();
+    this.#keys = [];
+    this.#values = [];
+    this.#expires = new Float64Array(INITIAL_SLOTS);
+    this.#generations = new Int32Array(INITIAL_SLOTS);
+    this.#free = [];
+    this.#used = 0;
+    this.#notify();
   }
 
-  /**
-   * Values for `keys`, in order (undefined where missing), counting a hit or
-   * miss per key. With the native implementation this is one crossing into
-   * Rust for all keys.
-   */
-  getMany(keys: readonly string[]): Array<Buffer | undefined> {
+  /** Values for `keys`, in order (undefined where missing), counting a hit or miss per key. */
+  getMany(keys: readonly string[]): Array<V | undefined> {
     checkKeys(keys);
-    const values = this.#store.getMany(keys as string[]) as Array<Buffer | null | undefined>;
-    for (let i = 0; i < values.length; i++) if (values[i] === null) values[i] = undefined;
-    return values as Array<Buffer | undefined>;
+    const n = keys.length;
+    const out = new Array<V | undefined>(n);
+    const values = this.#values;
+    let misses = 0;
+    for (let i = 0; i < n; i++) {
+      const slot = this.#hit(keys[i]);
+      if (slot >= 0) out[i] = values[slot];
+      else misses++;
+    }
+    this.#misses += misses;
+    return out;
   }
 
   /**
-   * Stores several entries with the same options; returns, per entry, whether
-   * it is in the cache afterwards. Every entry is validated before any is stored.
+   * Stores several entries with the same options; returns, per entry,
+   * whether it is in the cache afterwards. Every entry is validated before
+   * any is stored.
    */
-  setMany(entries: ReadonlyArray<readonly [string, CacheValue]>, options?: SetOptions): boolean[] {
+  setMany(entries: ReadonlyArray<readonly [string, V]>, options?: SetOptions): boolean[] {
     if (!Array.isArray(entries)) throw new TypeError(`entries must be an array of [key, value] pairs, got ${describe(entries)}`);
     const ttl = options === undefined ? this.#ttlMs : resolveTtl(options, this.#ttlMs);
     for (let i = 0; i < entries.length; i++) {
@@ -250,15 +359,18 @@ export class LocalCache {
       if (!Array.isArray(entry) || entry.length !== 2) {
         throw new TypeError(`entries[${i}] must be a [key, value] pair, got ${describe(entry)}`);
       }
-      const [key, value] = entry as [unknown, unknown];
-      if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw keyError(key, `entries[${i}][0]`);
-      if (!key.isWellFormed()) throw new TypeError(`entries[${i}][0] must be a well-formed Unicode string (no lone surrogates)`);
-      if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw valueError(value, `entries[${i}][1]`);
+      const key: unknown = entry[0];
+      if (!validKey(key)) throw keyError(key, `entries[${i}][0]`);
     }
     const stored = new Array<boolean>(entries.length);
-    for (let i = 0; i < entries.length; i++) {
-      const [key, value] = entries[i];
-      stored[i] = typeof value === 'string' ? this.#store.setString(key, value, ttl) : this.#store.set(key, value, ttl);
+    try {
+      for (let i = 0; i < entries.length; i++) {
+        const [key, value] = entries[i];
+        if (value === undefined) this.#deleteKey(key);
+        stored[i] = value === undefined ? false : this.#store(key, value, ttl);
+      }
+    } finally {
+      this.#notify();
     }
     return stored;
   }
@@ -266,45 +378,97 @@ export class LocalCache {
   /** Removes several keys; how many live entries were removed. */
   deleteMany(keys: readonly string[]): number {
     checkKeys(keys);
-    return this.#store.deleteMany(keys as string[]);
-  }
-
-  /** Remaining time to live in ms; Infinity when the entry never expires; undefined when absent. */
-  ttl(key: string): number | undefined {
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw keyError(key, 'key');
-    const remaining = this.#store.ttl(key);
-    return remaining < 0 ? undefined : remaining;
+    let removed = 0;
+    try {
+      for (let i = 0; i < keys.length; i++) if (this.#deleteKey(keys[i])) removed++;
+    } finally {
+      this.#notify();
+    }
+    return removed;
   }
 
   /**
-   * Number of stored entries. Expired entries are removed lazily (when read,
-   * when their shard is written, or by `purgeExpired()`) and count until then.
+   * The cached value of `key`, or the value `loader(key)` resolves to,
+   * which is then stored (with `options.ttlMs`). Concurrent calls for one
+   * key share one loader call. A loader that throws or rejects caches
+   * nothing, and every waiting caller gets its error; a loader that resolves
+   * to undefined caches nothing. A key written or deleted while its load is
+   * in flight keeps that write: the load's value is returned, not stored.
    */
-  get size(): number {
-    return this.#store.size();
+  getOrSet(key: string, loader: (key: string) => V | Promise<V>, options?: SetOptions): Promise<V> {
+    checkFunction(loader, 'loader');
+    const ttl = options === undefined ? this.#ttlMs : resolveTtl(options, this.#ttlMs);
+    const hit = this.get(key);
+    if (hit !== undefined) return Promise.resolve(hit);
+    const inFlight = this.#loads.get(key);
+    if (inFlight !== undefined) return inFlight.promise;
+    // In the map before the loader runs: a loader that throws at once
+    // settles the load, and its cleanup must find it there.
+    const load: Load<V> = { promise: Promise.resolve(undefined as V), current: true };
+    this.#loads.set(key, load);
+    load.promise = this.#load(key, loader, ttl, load);
+    return load.promise;
   }
 
-  /** Accounted bytes: key bytes + value bytes + 96 per entry. */
+  async #load(key: string, loader: (key: string) => V | Promise<V>, ttl: number, load: Load<V>): Promise<V> {
+    try {
+      const value = await loader(key);
+      this.#endLoad(key, load);
+      if (load.current && value !== undefined) {
+        this.#store(key, value, ttl);
+        this.#notify();
+      }
+      return value;
+    } finally {
+      this.#endLoad(key, load);
+    }
+  }
+
+  #endLoad(key: string, load: Load<V>): void {
+    if (this.#loads.get(key) === load) this.#loads.delete(key);
+  }
+
+  /** A write to `key` wins over its in-flight load. */
+  #supersede(key: string): void {
+    const load = this.#loads.get(key);
+    if (load !== undefined) {
+      load.current = false;
+      this.#loads.delete(key);
+    }
+  }
+
+  /** Number of entries. Expired entries are removed by the next write (or `purgeExpired()`) and count until then. */
+  get size(): number {
+    return this.#index.size;
+  }
+
+  /** Accounted bytes: per entry, the key's UTF-8 length + sizeOf(value, key) + 96. */
   get bytes(): number {
-    return this.#store.bytes();
+    return this.#port.bytes();
   }
 
   /** The counters. */
   stats(): LocalCacheStats {
-    return this.#store.stats();
+    return {
+      hits: this.#hits,
+      misses: this.#misses,
+      sets: this.#sets,
+      evictions: this.#evictions,
+      expirations: this.#expirations,
+      rejections: this.#rejections,
+    };
   }
 
   /** Zeroes the counters (the `cache.*` metrics, being counters, keep counting). */
   resetStats(): void {
-    const s = this.#store.stats();
     const o = this.#offsets;
-    o.hits += s.hits;
-    o.misses += s.misses;
-    o.sets += s.sets;
-    o.evictions += s.evictions;
-    o.expirations += s.expirations;
-    o.rejections += s.rejections;
-    this.#store.resetStats();
+    o.hits += this.#hits;
+    o.misses += this.#misses;
+    o.sets += this.#sets;
+    o.evictions += this.#evictions;
+    o.expirations += this.#expirations;
+    o.rejections += this.#rejections;
+    this.#hits = this.#misses = this.#sets = this.#evictions = this.#expirations = this.#rejections = 0;
   }
 
   /** Stops reporting to the metrics registry (the cache keeps working). */
@@ -312,12 +476,11 @@ export class LocalCache {
     this.#registration?.unregister();
   }
 
-  /**
-   * The keys of live entries, as a snapshot: shard by shard, and within a
-   * shard by region (window, probation, protected), most recently used first.
-   */
+  /** The keys of live entries, as a snapshot: by region (window, probation, protected), most recently used first. */
   keys(): IterableIterator<string> {
-    return this.#store.keys()[Symbol.iterator]();
+    const order = this.#port.order(this.#takePending(), this.#now());
+    const keys = this.#keys;
+    return order.map((slot) => keys[slot] as string)[Symbol.iterator]();
   }
 
   /** Same as `keys()`. */
@@ -327,26 +490,104 @@ export class LocalCache {
 
   /** Removes every expired entry the timer wheel has reached; how many were removed. */
   purgeExpired(): number {
-    return this.#store.purgeExpired();
+    const result = this.#port.purge(this.#takePending(), this.#now());
+    this.#collect(result);
+    this.#notify();
+    return Math.floor(result / 2);
   }
 
   /** Moves the clock of a cache created with `clock: 'manual'` forward by `ms`. */
   advance(ms: number): void {
-    if (!this.#manualClock) throw new TypeError("advance() needs a cache created with clock: 'manual'");
+    if (!this.#manual) throw new TypeError("advance() needs a cache created with clock: 'manual'");
     if (typeof ms !== 'number') throw new TypeError(`ms must be a number, got ${describe(ms)}`);
     if (!Number.isInteger(ms) || ms < 0) throw new RangeError(`ms must be a non-negative integer, got ${ms}`);
-    this.#store.advance(Math.min(ms, Number.MAX_SAFE_INTEGER));
+    this.#manualNow = Math.min(this.#manualNow + ms, MAX_TTL_MS);
+  }
+
+  #alloc(): number {
+    const reused = this.#free.pop();
+    if (reused !== undefined) return reused;
+    const slot = this.#used++;
+    if (slot === this.#expires.length) {
+      this.#expires = grown(this.#expires, slot * 2);
+      this.#generations = grown(this.#generations, slot * 2);
+    }
+    this.#keys.push(undefined);
+    this.#values.push(undefined);
+    return slot;
+  }
+
+  /** Applies the removals a policy call reported (`result` = removed * 2 + flag). */
+  #collect(result: number): void {
+    let left = Math.floor(result / 2);
+    while (left > 0) {
+      const page = Math.min(left, OUT_PAIRS);
+      const out = this.#out;
+      for (let i = 0; i < page * 2; i += 2) this.#release(out[i], out[i + 1]);
+      left -= page;
+      if (left > 0) this.#port.more();
+    }
+  }
+
+  /** Frees `slot`, which the policy removed for `reason`, and queues its notice. */
+  #release(slot: number, reason: number): void {
+    const key = this.#keys[slot];
+    if (key !== undefined) {
+      this.#index.delete(key);
+      if (reason === Reason.Evicted) this.#evictions++;
+      else if (reason === Reason.Expired) this.#expirations++;
+      if (this.#onEvict !== undefined) this.#notices.push(this.#values[slot], key, REASONS[reason]);
+      this.#keys[slot] = undefined;
+      this.#values[slot] = undefined;
+    }
+    this.#expires[slot] = 0;
+    this.#generations[slot] = (this.#generations[slot] + 1) | 0;
+    this.#free.push(slot);
+  }
+
+  /**
+   * Calls onEvict for the queued removals, now that the cache is
+   * consistent. Removals caused by the callbacks themselves are delivered
+   * by the same loop. The first error a callback throws is rethrown once
+   * every notice has been delivered.
+   */
+  #notify(): void {
+    const notices = this.#notices;
+    const onEvict = this.#onEvict;
+    if (this.#notifying || notices.length === 0 || onEvict === undefined) return;
+    this.#notifying = true;
+    let failure: { error: unknown } | undefined;
+    try {
+      for (let i = 0; i < notices.length; i += 3) {
+        const value = notices[i] as V;
+        const key = notices[i + 1] as string;
+        const reason = notices[i + 2] as EvictionReason;
+        notices[i] = undefined;
+        try {
+          onEvict(value, key, reason);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    } finally {
+      notices.length = 0;
+      this.#notifying = false;
+    }
+    if (failure !== undefined) throw failure.error;
   }
 }
 
 /** Internal: a cache on an explicit implementation (differential tests, benchmarks). */
-export function createLocalCache(options: LocalCacheOptions, impl: Implementation): LocalCache {
-  const o = normalizeOptions(options, false);
-  const store = storeClass(impl).create(o.maxEntries, o.maxBytes, o.policy, o.shards, o.manualClock);
-  return construct(o, store, false);
+export function createLocalCache<V = unknown>(options: LocalCacheOptions<V>, impl: Implementation): LocalCache<V> {
+  return new LocalCache<V>(options, impl);
 }
 
-/** Internal: the policy state of every shard (differential tests). */
-export function policyStateOf(cache: LocalCache): number[] {
-  return storeOf(cache).policyState();
+/** Internal: the policy's state, after applying pending hits (differential tests). */
+export function policyStateOf<V>(cache: LocalCache<V>): number[] {
+  return portOf(cache).state();
+}
+
+/** Internal: the policy port (tests that drive the protocol directly). */
+export function policyPortOf<V>(cache: LocalCache<V>): PolicyPort {
+  return portOf(cache);
 }

@@ -138,6 +138,7 @@ export class Bus {
       maxRetriesPerRequest: null,
       retryStrategy: () => null,
       connectTimeout: Math.max(1000, this.options.maxStalenessMs),
+      connectionName: `tiercache:sub:${this.options.layout.namespace}:${this.options.instanceId}`,
     });
     this.#client = client;
     client.on('error', () => {}); // connection errors end the client; 'end' reconnects

@@ -108,9 +108,10 @@ async function guarded<T>(breaker: CircuitBreaker, what: string, work: () => Pro
   }
 }
 
-function createClient(source: RedisSource, commandTimeoutMs: number): RedisClient {
+function createClient(source: RedisSource, commandTimeoutMs: number, instanceId: string): RedisClient {
   const { Redis, Cluster } = ioredis();
   const connectTimeout = Math.max(1000, commandTimeoutMs * 20);
+  const connectionName = `tiercache:cmd:${instanceId}`;
   if (source.kind === 'cluster') {
     return new Cluster(source.nodes, {
       ...source.options,
@@ -118,12 +119,12 @@ function createClient(source: RedisSource, commandTimeoutMs: number): RedisClien
       enableOfflineQueue: false,
       retryDelayOnFailover: 20,
       retryDelayOnClusterDown: 20,
-      redisOptions: { ...source.options.redisOptions, maxRetriesPerRequest: 0, connectTimeout },
+      redisOptions: { connectionName, ...source.options.redisOptions, maxRetriesPerRequest: 0, connectTimeout },
     });
   }
-  if (source.kind === 'url') return new Redis(source.url, { connectTimeout, ...source.options, ...COMMAND_OVERRIDES });
+  if (source.kind === 'url') return new Redis(source.url, { connectTimeout, connectionName, ...source.options, ...COMMAND_OVERRIDES });
   const options = source.kind === 'options' ? source.options : {};
-  return new Redis({ connectTimeout, ...options, ...COMMAND_OVERRIDES });
+  return new Redis({ connectTimeout, connectionName, ...options, ...COMMAND_OVERRIDES });
 }
 
 /** Connections TierCache creates: a ConnectionPool of `poolSize` clients, replaced when they break. */
@@ -142,7 +143,7 @@ export class PooledChannel implements CommandChannel {
     this.parallelism = settings.poolSize;
     this.#pool = new ConnectionPool<Conn>({
       create: async ({ signal }) => {
-        const client = createClient(source, settings.commandTimeoutMs);
+        const client = createClient(source, settings.commandTimeoutMs, settings.instanceId);
         client.on('error', () => {}); // failures surface through commands and validation
         const abort = (): void => client.disconnect();
         signal.addEventListener('abort', abort);

@@ -30,6 +30,8 @@ export type DecodedRead =
   | { ok: false; error: TierCacheError };
 
 const EMPTY = Buffer.alloc(0);
+/** Compressed payloads below this are decoded on the calling thread. */
+const INLINE_DECODE_BYTES = 16 * 1024;
 
 export class EntryCodec {
   readonly #signer: Signer | null;
@@ -125,7 +127,8 @@ export class EntryCodec {
       if (env.codec) {
         const codec = this.#getCodec();
         if (codec === null) throw new Error('the value is compressed and zstd is unavailable here');
-        payload = await codec.decodeAsync(payload);
+        // Small payloads decode inline (no promise hop); large ones may go to a worker.
+        payload = payload.length < INLINE_DECODE_BYTES ? codec.decode(payload) : await codec.decodeAsync(payload);
       }
       value = deserialize(env.kind, payload, this.serializer);
     } catch (err) {

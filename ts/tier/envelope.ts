@@ -1,6 +1,6 @@
 /**
  * The envelope: what TierCache stores in Redis for one key (and, with
- * `l1: { store: 'offheap' }`, in the off-heap L1). Big-endian, 46-byte fixed
+ * `l1: { store: 'offheap' }`, in the off-heap L1). Big-endian, 50-byte fixed
  * header, so Lua scripts read and patch the version at fixed offsets.
  *
  * ```
@@ -14,7 +14,8 @@
  * 20  f64  createdAt            writer's clock, ms
  * 28  f64  freshUntil           ms (Infinity: no TTL)
  * 36  f64  staleUntil           ms, >= freshUntil (grace)
- * 44  u16  tag count, then per tag: u16 byte length + UTF-8
+ * 44  u32  payload length       (a truncated or extended value is never misread)
+ * 48  u16  tag count, then per tag: u16 byte length + UTF-8
  * ..       payload
  * end-32   HMAC-SHA256 (signed only) over the Redis key, 0x00, and the envelope
  *          without the MAC and with bytes 4-19 zeroed (Redis writes them)
@@ -26,14 +27,15 @@ import { ErrorCode } from '../common/errors.js';
 export const MAGIC0 = 0xe7;
 export const MAGIC1 = 0x54;
 export const FORMAT_VERSION = 1;
-export const HEADER_BYTES = 46;
+export const HEADER_BYTES = 50;
 export const MAC_BYTES = 32;
 const OFFSET_VERSION = 4;
 const OFFSET_BASIS = 12;
 const OFFSET_CREATED = 20;
 const OFFSET_FRESH = 28;
 const OFFSET_STALE = 36;
-const OFFSET_TAGS = 44;
+const OFFSET_LENGTH = 44;
+const OFFSET_TAGS = 48;
 
 const FLAG_TOMBSTONE = 0b1;
 const FLAG_CODEC = 0b10;
@@ -99,6 +101,7 @@ export function buildEnvelope(h: EnvelopeHeader, payload: Uint8Array, signer: Si
   out.writeDoubleBE(h.createdAt, OFFSET_CREATED);
   out.writeDoubleBE(h.freshUntil, OFFSET_FRESH);
   out.writeDoubleBE(h.staleUntil, OFFSET_STALE);
+  out.writeUInt32BE(payload.length, OFFSET_LENGTH);
   out.writeUInt16BE(encodedTags.length, OFFSET_TAGS);
   let at = HEADER_BYTES;
   for (const b of encodedTags) {
@@ -172,6 +175,9 @@ export function parseEnvelope(bytes: Buffer, signer: Signer | null, redisKey: st
       tags[i] = bytes.toString('utf8', at + 2, at + 2 + length);
       at += 2 + length;
     }
+  }
+  if (end - at !== bytes.readUInt32BE(OFFSET_LENGTH)) {
+    return invalid(`payload is ${end - at} bytes, the header says ${bytes.readUInt32BE(OFFSET_LENGTH)} (truncated or corrupt)`);
   }
   return {
     ok: true,

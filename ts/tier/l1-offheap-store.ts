@@ -1,9 +1,9 @@
 /**
  * The offheap L1: entries as envelopes (serialized value, no compression,
- * unsigned) in today's byte LocalCache, which keeps them off the V8 heap with
- * the native implementation. Every hit decodes: callers get a fresh copy.
+ * unsigned) in an OffHeapCache, which keeps them off the V8 heap with the
+ * native implementation. Every hit decodes: callers get a fresh copy.
  */
-import { LocalCache } from '../local/local-cache.js';
+import { OffHeapCache } from '../offheap/offheap-cache.js';
 import type { MetricsOption } from '../metrics/index.js';
 import type { TierClock } from './clock.js';
 import type { Entry } from './entry.js';
@@ -21,17 +21,17 @@ export interface OffheapStoreOptions {
   name?: string;
 }
 
-/** L1 over the byte cache (OffHeapCache at integration). */
+/** L1 over OffHeapCache. */
 export class OffheapStore implements L1Store {
   readonly store = 'offheap' as const;
-  readonly #cache: LocalCache;
+  readonly #cache: OffHeapCache;
 
   constructor(
     options: OffheapStoreOptions,
     private readonly clock: TierClock,
     private readonly serializer: Serializer | null,
   ) {
-    this.#cache = new LocalCache({
+    this.#cache = new OffHeapCache({
       maxEntries: options.maxEntries,
       maxBytes: options.maxBytes,
       policy: options.policy,

@@ -1,12 +1,9 @@
 /** The value L1: decoded entries held by reference in a LocalCache<Entry>. */
+import { LocalCache } from '../local/local-cache.js';
 import type { MetricsOption } from '../metrics/index.js';
 import type { TierClock } from './clock.js';
 import type { Entry } from './entry.js';
-import { InterimLocalCache as LocalCache } from './interim-local-cache.js';
 import { physicalTtlMs, type L1Store } from './l1.js';
-
-/** Per-entry bytes on top of the serialized value and the key, for the byte budget (as LocalCache accounts). */
-const ENTRY_OVERHEAD_BYTES = 96;
 
 /** Options of the value store (the `l1` option). */
 export interface ValueStoreOptions {
@@ -29,7 +26,11 @@ export class ValueStore implements L1Store {
     this.#cache = new LocalCache<Entry>({
       maxEntries: options.maxEntries,
       maxBytes: options.maxBytes,
-      sizeOf: (entry, key) => entry.size + key.length * 2 + ENTRY_OVERHEAD_BYTES,
+      policy: options.policy,
+      // The serialized size stands for the value; LocalCache adds the key and its per-entry overhead.
+      sizeOf: (entry) => entry.size,
+      metrics: options.metrics,
+      name: options.name,
     });
   }
 
@@ -55,5 +56,6 @@ export class ValueStore implements L1Store {
 
   close(): void {
     this.#cache.clear();
+    this.#cache.unregisterMetrics();
   }
 }

@@ -2,9 +2,9 @@
  * L1: the one interface through which TierCache touches its in-process
  * tier, with two stores behind it:
  * - 'value' (default): a LocalCache<Entry> holding decoded values by reference;
- * - 'offheap': today's byte LocalCache (OffHeapCache at integration) holding
- *   the entry as an envelope with the serialized value, decoded on every hit,
- *   so callers mutating what they got cannot change the cache.
+ * - 'offheap': an OffHeapCache holding the entry as an envelope with the
+ *   serialized value, decoded on every hit, so callers mutating what they got
+ *   cannot change the cache.
  */
 import type { Entry } from './entry.js';
 import type { Encoded } from './serializer.js';

@@ -197,6 +197,10 @@ export class L2 {
   #executeWrites(ops: Op[]): Promise<unknown[]> {
     return this.channel.run('write', async (conn) => {
       let results = await this.#runOps(conn, ops);
+      // A pipeline reports a lost connection per command rather than
+      // rejecting: fail the batch so the breaker and the pool see it.
+      const lost = results.find((r) => r instanceof Error && r.name !== 'ReplyError');
+      if (lost !== undefined) throw lost;
       const noScript = results.some((r) => r instanceof Error && /NOSCRIPT/.test(r.message));
       if (noScript) {
         // The server lost its script cache (a restart behind a reconnecting

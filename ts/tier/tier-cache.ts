@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
-import { checkFunction, describe } from '../common/validate.js';
+import { checkFunction, checkInteger, describe } from '../common/validate.js';
 import { Attr, instanceAttributes, resolveMetricsOption, type Registration } from '../metrics/index.js';
 import { CircuitBreaker } from './breaker.js';
 import { Bus, type FlushReason } from './bus.js';
@@ -128,6 +128,8 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
   #trusted: boolean;
   #localVersion = 0;
   #closePromise: Promise<void> | null = null;
+  /** Test hooks (see internals()). */
+  readonly #hooks: TierHooks = { afterRead: null };
 
   constructor(options?: TierCacheOptions) {
     super();
@@ -452,6 +454,29 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
     // version); unlinking them only frees Redis memory, in the background.
     const l2 = this.#l2;
     this.#track(l2.purge(version));
+  }
+
+  /**
+   * Resolves once Redis answers through the command pool and (with
+   * coherence) the invalidation bus is live, so L1 is served; rejects with
+   * ERR_TIMEOUT after `timeoutMs` (default 10,000). Calls made before that
+   * work anyway, bounded by commandTimeoutMs: an app may await this before
+   * taking traffic, to avoid cold misses.
+   */
+  async ready(timeoutMs = 10_000): Promise<void> {
+    checkInteger(timeoutMs, 'timeoutMs', 0, 2 ** 31 - 1);
+    this.#checkOpen();
+    const deadline = monotonicMs() + timeoutMs;
+    for (;;) {
+      const channel = this.#channel;
+      const l2ok = channel === null || (await channel.run('ping', (c) => c.client.ping()).then(() => true, () => false));
+      if (l2ok && (this.#bus === null || this.#trusted)) return;
+      if (this.#closePromise !== null) throw closedError();
+      if (monotonicMs() >= deadline) {
+        throw new TierCacheError(ErrorCode.TIMEOUT, `the TierCache was not ready within ${timeoutMs} ms (Redis ${l2ok ? 'answers but the invalidation bus is not live' : 'does not answer'})`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   /** Counters and current state. */
@@ -830,6 +855,7 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
     const fence = this.#fences.open(key);
     try {
       const r = await this.#l2!.read(key);
+      if (this.#hooks.afterRead !== null) await this.#hooks.afterRead(key);
       return await this.#decodeRead(key, r, fence);
     } finally {
       this.#fences.close(fence);
@@ -1055,9 +1081,18 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
         return cache.#trusted;
       },
       l1: cache.#l1,
-      flights: cache.#flights.size,
+      hooks: cache.#hooks,
+      get flights() {
+        return cache.#flights.size;
+      },
     };
   }
+}
+
+/** Test hooks. */
+export interface TierHooks {
+  /** Awaited after a single-key L2 read returns and before it is decoded and fills L1 (to hold a reply back). */
+  afterRead: ((key: string) => Promise<void>) | null;
 }
 
 /** What TierCache.internals exposes to tests. */
@@ -1067,7 +1102,8 @@ export interface TierInternals {
   breaker: CircuitBreaker;
   readonly trusted: boolean;
   l1: L1Store | null;
-  flights: number;
+  hooks: TierHooks;
+  readonly flights: number;
 }
 
 interface DecodedL2 {

@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod dict;
 pub mod error;
+pub mod policy;
 
 pub use error::{Error, ErrorKind, Result};
 pub mod batch;

@@ -9,9 +9,10 @@ use napi::bindgen_prelude::{Env, Unknown};
 use napi::sys;
 use napi_derive::napi;
 use tiercache_core::batch::{limit_from_f64, Accumulator, Limits, Oversize, SealReason};
-use tiercache_core::{Error, ErrorKind};
+use tiercache_core::Error;
 
 use crate::error::{map_error, Code};
+use crate::handles::{self, Handles};
 use crate::raw_call::{
     args, float64_array_arg, number_arg, object_of_functions, respond, utf16_arg, RawCallback, Ret,
 };
@@ -25,92 +26,24 @@ struct Entry {
     text: Vec<u16>,
 }
 
-/// The accumulators of this thread, reached by handle from the raw calls. A
-/// handle packs the slot index (low 24 bits) and the slot's generation, so a
-/// stale handle is an error, never another accumulator.
-#[derive(Default)]
-struct Registry {
-    slots: Vec<(u32, Option<Entry>)>,
-    free: Vec<u32>,
-}
-
-const INDEX_BITS: u32 = 24;
-const GENERATION_MASK: u32 = (1 << 28) - 1;
-
 thread_local! {
-    static REGISTRY: RefCell<Registry> = RefCell::new(Registry::default());
+    /// The accumulators of this thread, reached by handle from the raw calls.
+    static REGISTRY: RefCell<Handles<Entry>> = RefCell::new(Handles::default());
 }
 
 fn insert(entry: Entry) -> std::result::Result<f64, Error> {
-    REGISTRY.with(|cell| {
-        let mut registry = cell.borrow_mut();
-        let index = match registry.free.pop() {
-            Some(index) => index,
-            None => {
-                let index = registry.slots.len() as u32;
-                if index >= 1 << INDEX_BITS {
-                    return Err(Error::invalid_argument(
-                        "too many batch accumulators on this thread",
-                    ));
-                }
-                registry.slots.push((0, None));
-                index
-            }
-        };
-        let slot = &mut registry.slots[index as usize];
-        slot.0 = (slot.0 + 1) & GENERATION_MASK;
-        slot.1 = Some(entry);
-        Ok(f64::from(slot.0) * f64::from(1u32 << INDEX_BITS) + f64::from(index))
-    })
-}
-
-fn split(handle: f64) -> Option<(usize, u32)> {
-    if !(handle >= 0.0 && handle.fract() == 0.0 && handle < 2f64.powi(52)) {
-        return None;
-    }
-    let raw = handle as u64;
-    Some((
-        (raw & ((1 << INDEX_BITS) - 1)) as usize,
-        (raw >> INDEX_BITS) as u32,
-    ))
+    handles::insert(&REGISTRY, entry, "batch accumulator")
 }
 
 fn remove(handle: f64) {
-    let Some((index, generation)) = split(handle) else {
-        return;
-    };
-    // The thread's registry may already be gone when the environment tears down.
-    let _ = REGISTRY.try_with(|cell| {
-        if let Ok(mut registry) = cell.try_borrow_mut() {
-            if let Some(slot) = registry.slots.get_mut(index) {
-                if slot.0 == generation && slot.1.take().is_some() {
-                    registry.free.push(index as u32);
-                }
-            }
-        }
-    });
+    handles::remove(&REGISTRY, handle);
 }
 
 fn with_entry<T>(
     handle: f64,
     f: impl FnOnce(&mut Entry) -> std::result::Result<T, Error>,
 ) -> std::result::Result<T, Error> {
-    let stale = || {
-        Error::new(
-            ErrorKind::InvalidState,
-            "the batch accumulator handle is not live",
-        )
-    };
-    let (index, generation) = split(handle).ok_or_else(stale)?;
-    REGISTRY.with(|cell| {
-        let mut registry = cell
-            .try_borrow_mut()
-            .map_err(|_| Error::new(ErrorKind::InvalidState, "batch accumulator re-entered"))?;
-        match registry.slots.get_mut(index) {
-            Some((g, Some(entry))) if *g == generation => f(entry),
-            _ => Err(stale()),
-        }
-    })
+    handles::with(&REGISTRY, handle, "batch accumulator", f)
 }
 
 /// The native accumulator of a `BatchProcessor`: slots, dedupe, byte

@@ -11,6 +11,8 @@ mod cache;
 mod codec;
 mod convert;
 mod error;
+mod handles;
+mod policy;
 mod probe;
 mod raw_call;
 

@@ -1,6 +1,7 @@
 //! Validated configuration of a cache and how its budgets split over shards.
 
 use crate::error::{Error, Result};
+use crate::policy::{Budget, Policy};
 
 /// Bytes accounted per entry on top of its key and value: the slot, the
 /// hash-table bucket, list links and allocation headers, rounded up. Fixed
@@ -17,16 +18,6 @@ pub const MAX_SHARDS: u32 = 1024;
 pub const MAX_KEY_LENGTH: usize = 16384;
 /// Largest TTL and expiry time in milliseconds (2^53 - 1, JavaScript's safe integers).
 pub const MAX_TTL_MS: u64 = (1 << 53) - 1;
-
-/// Eviction policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Policy {
-    /// Adaptive W-TinyLFU: admission window, segmented main space, a
-    /// frequency sketch deciding admission, and hill climbing of the window size.
-    TinyLfu,
-    /// Plain least-recently-used.
-    Lru,
-}
 
 /// The options of a cache, as given by the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,13 +104,7 @@ impl CacheConfig {
 }
 
 /// The budgets of one shard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ShardBudget {
-    /// Entry cap of the shard.
-    pub max_entries: u64,
-    /// Byte cap of the shard; `None` when the cache has no byte budget.
-    pub max_bytes: Option<u64>,
-}
+pub type ShardBudget = Budget;
 
 #[cfg(test)]
 mod tests {

@@ -1,22 +1,20 @@
-//! The L1 cache: string keys, byte values, sharded, with an adaptive
-//! W-TinyLFU or LRU policy, TTLs swept by a timer wheel, and entry and byte
-//! budgets that are never exceeded. Thread-safe: every shard has its own lock.
+//! The off-heap cache (OffHeapCache's core): string keys, byte values held
+//! outside the V8 heap, sharded, with the slot policy of `crate::policy`
+//! (adaptive W-TinyLFU or LRU, TTLs swept by a timer wheel, entry and byte
+//! budgets that are never exceeded). Thread-safe: every shard has its own lock.
 
 mod clock;
 mod config;
 mod hash;
 mod registry;
-mod rng;
 mod shard;
-mod sketch;
-mod slab;
 mod stats;
-mod wheel;
 
 use std::sync::{Mutex, MutexGuard};
 
+pub use crate::policy::Policy;
 pub use config::{
-    CacheConfig, Policy, ShardBudget, ENTRY_OVERHEAD_BYTES, MAX_BYTES, MAX_ENTRIES, MAX_KEY_LENGTH,
+    CacheConfig, ShardBudget, ENTRY_OVERHEAD_BYTES, MAX_BYTES, MAX_ENTRIES, MAX_KEY_LENGTH,
     MAX_SHARDS, MAX_TTL_MS,
 };
 pub use hash::{fmix32, hash_key, shard_of};

@@ -1,6 +1,6 @@
 /**
- * The hierarchical timer wheel of one shard; mirrors
- * crates/core/src/cache/wheel.rs. Spans are powers of two of milliseconds,
+ * The hierarchical timer wheel of one policy; mirrors
+ * crates/core/src/policy/wheel.rs. Spans are powers of two of milliseconds,
  * so `floor(t / span)` is exact for every t up to 2^53.
  */
 import { NIL, NO_BUCKET, type Slots } from './slots.js';
@@ -13,7 +13,7 @@ function bucketIndex(level: number, ticks: number): number {
   return level * 64 + (ticks % BUCKETS[level]);
 }
 
-/** The timer wheel of one shard. */
+/** The timer wheel of one policy. */
 export class Wheel {
   private readonly heads = new Uint32Array(TOTAL_BUCKETS).fill(NIL);
   private readonly tails = new Uint32Array(TOTAL_BUCKETS).fill(NIL);

@@ -1,8 +1,8 @@
 /**
- * Entry storage of the JS twin, the counterpart of crates/core/src/cache/slab.rs:
- * one set of growable typed arrays for all shards (so a single Map finds any
- * key without hashing it), with the policy lists and timer-wheel buckets
- * threaded through them. No per-entry objects beyond the key and value.
+ * Per-slot state of one JS policy, the counterpart of
+ * crates/core/src/policy/slots.rs: growable typed arrays by slot, with the
+ * policy queues and timer-wheel buckets threaded through them. No keys or
+ * values: the caller stores those by the same slot id.
  */
 
 /** No slot: the end of a list. */
@@ -25,68 +25,74 @@ export class List {
 
 const INITIAL_CAPACITY = 16;
 
-function grown<T extends Uint32Array | Uint16Array | Uint8Array | Float64Array>(old: T, size: number, fill?: number): T {
+type Grown = Uint32Array | Uint16Array | Uint8Array | Int32Array | Float64Array;
+
+function grown<T extends Grown>(old: T, size: number, fill?: number): T {
   const next = new (old.constructor as new (n: number) => T)(size);
   next.set(old);
   if (fill !== undefined) next.fill(fill, old.length);
   return next;
 }
 
-/** The slots of a cache. */
+/** The slots of one policy. */
 export class Slots {
-  keys: (string | undefined)[] = [];
-  values: (Buffer | undefined)[] = [];
-  hash = new Uint32Array(INITIAL_CAPACITY);
+  /** Accounted bytes. */
+  bytes = new Float64Array(INITIAL_CAPACITY);
+  /** Absolute expiry in clock milliseconds; 0 = never. */
+  expires = new Float64Array(INITIAL_CAPACITY);
+  /** Key hash (the bits of the u32, as an int32). */
+  hash = new Int32Array(INITIAL_CAPACITY);
+  /** The caller's generation of the slot when the entry was stored. */
+  generation = new Int32Array(INITIAL_CAPACITY);
   prev = new Uint32Array(INITIAL_CAPACITY).fill(NIL);
   next = new Uint32Array(INITIAL_CAPACITY).fill(NIL);
   wprev = new Uint32Array(INITIAL_CAPACITY).fill(NIL);
   wnext = new Uint32Array(INITIAL_CAPACITY).fill(NIL);
   wbucket = new Uint16Array(INITIAL_CAPACITY).fill(NO_BUCKET);
   region = new Uint8Array(INITIAL_CAPACITY);
-  shard = new Uint16Array(INITIAL_CAPACITY);
-  expires = new Float64Array(INITIAL_CAPACITY);
-  bytes = new Float64Array(INITIAL_CAPACITY);
-  private free: number[] = [];
-  private used = 0;
+  live = new Uint8Array(INITIAL_CAPACITY);
 
-  /** A free slot, growing the arrays when needed. */
-  alloc(): number {
-    const reused = this.free.pop();
-    if (reused !== undefined) return reused;
-    if (this.used === this.hash.length) this.grow();
-    return this.used++;
+  /** Number of addressable slots. */
+  get capacity(): number {
+    return this.live.length;
   }
 
-  /** Frees a slot, dropping its key and value. */
-  release(slot: number): void {
-    this.keys[slot] = undefined;
-    this.values[slot] = undefined;
-    this.prev[slot] = NIL;
-    this.next[slot] = NIL;
-    this.wprev[slot] = NIL;
-    this.wnext[slot] = NIL;
-    this.wbucket[slot] = NO_BUCKET;
-    this.free.push(slot);
-  }
-
-  /** Drops everything and returns to the initial size. */
-  reset(): void {
-    const fresh = new Slots();
-    Object.assign(this, fresh);
-  }
-
-  private grow(): void {
-    const size = this.hash.length * 2;
+  /** Makes `slot` addressable, growing the arrays when needed. */
+  ensure(slot: number): void {
+    const needed = slot + 1;
+    if (needed <= this.live.length) return;
+    const size = Math.max(needed, this.live.length * 2, INITIAL_CAPACITY);
+    this.bytes = grown(this.bytes, size);
+    this.expires = grown(this.expires, size);
     this.hash = grown(this.hash, size);
+    this.generation = grown(this.generation, size);
     this.prev = grown(this.prev, size, NIL);
     this.next = grown(this.next, size, NIL);
     this.wprev = grown(this.wprev, size, NIL);
     this.wnext = grown(this.wnext, size, NIL);
     this.wbucket = grown(this.wbucket, size, NO_BUCKET);
     this.region = grown(this.region, size);
-    this.shard = grown(this.shard, size);
-    this.expires = grown(this.expires, size);
-    this.bytes = grown(this.bytes, size);
+    this.live = grown(this.live, size);
+  }
+
+  /** Whether `slot` holds a live entry (out-of-range slots do not). */
+  isLive(slot: number): boolean {
+    return slot < this.live.length && this.live[slot] === 1;
+  }
+
+  /** Marks a slot as holding nothing (its hash stays readable until reuse). */
+  vacate(slot: number): void {
+    this.live[slot] = 0;
+    this.wbucket[slot] = NO_BUCKET;
+    this.prev[slot] = NIL;
+    this.next[slot] = NIL;
+    this.wprev[slot] = NIL;
+    this.wnext[slot] = NIL;
+  }
+
+  /** Drops everything and returns to the initial size. */
+  release(): void {
+    Object.assign(this, new Slots());
   }
 
   /** Appends `slot` as the most recent entry of `list`. */

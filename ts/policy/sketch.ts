@@ -1,6 +1,6 @@
 /**
  * The 4-bit count-min frequency sketch with aging; mirrors
- * crates/core/src/cache/sketch.rs (sixteen 32-bit words per 64-byte block,
+ * crates/core/src/policy/sketch.rs (sixteen 32-bit words per 64-byte block,
  * eight counters per word).
  */
 
@@ -45,7 +45,7 @@ function bump(table: Int32Array, word: number, shift: number): number {
   return 1;
 }
 
-/** The frequency histogram of one shard. */
+/** The frequency histogram of one policy. */
 export class Sketch {
   private table: Int32Array = EMPTY;
   private blockMask = 0;

@@ -1,32 +1,15 @@
 /**
- * The interface between the LocalCache facade and an implementation: the
+ * The interface between the OffHeapCache facade and an implementation: the
  * native adapter (native-store.ts, itself typed by the declarations
- * generated from crates/node) and the JS twin (js/js-cache-store.ts) both
+ * generated from crates/node) and the JS twin (js/js-store.ts) both
  * implement it, so any drift between them fails `tsc`. Arguments are
  * validated by the facade before they get here.
  */
 
-/** Counters of a cache since creation or the last `resetStats()`. */
-export interface LocalCacheStats {
-  /** `get`/`getString`/`getMany` lookups that found a live entry. */
-  hits: number;
-  /** Lookups that found nothing or an expired entry. */
-  misses: number;
-  /** `set` calls that stored their entry. */
-  sets: number;
-  /** Entries removed to respect the entry or byte budget. */
-  evictions: number;
-  /** Entries removed because their TTL passed. */
-  expirations: number;
-  /**
-   * `set` calls that did not store their entry: larger than the shard's byte
-   * budget, or refused by the admission policy within the same call.
-   */
-  rejections: number;
-}
+import type { LocalCacheStats } from '../local/stats.js';
 
 /** One cache instance of either implementation. */
-export interface CacheStore {
+export interface OffHeapStore {
   get(key: string): Buffer | null;
   getString(key: string): string | null;
   peek(key: string): Buffer | null;
@@ -52,8 +35,8 @@ export interface CacheStore {
 }
 
 /** Factories of private and shared caches of one implementation. */
-export interface CacheStoreClass {
-  create(maxEntries: number, maxBytes: number, policy: string, shards: number, manualClock: boolean): CacheStore;
+export interface OffHeapStoreClass {
+  create(maxEntries: number, maxBytes: number, policy: string, shards: number, manualClock: boolean): OffHeapStore;
   shared(
     name: string,
     maxEntries: number,
@@ -61,6 +44,6 @@ export interface CacheStoreClass {
     policy: string,
     shards: number,
     manualClock: boolean,
-  ): CacheStore;
+  ): OffHeapStore;
   deleteShared(name: string): boolean;
 }

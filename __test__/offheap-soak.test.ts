@@ -24,7 +24,7 @@ interface Soak {
 test('three million operations keep bytes within budget and memory flat, and clear() frees native memory', async (t) => {
   const { stdout } = await run(
     process.execPath,
-    ['--import=tsx', '--expose-gc', path.join(__dirname, 'helpers', 'soak.ts'), '3000000'],
+    ['--import=tsx', '--expose-gc', path.join(__dirname, 'helpers', 'offheap-soak.ts'), '3000000'],
     { env: process.env, maxBuffer: 16 * 2 ** 20, timeout: 600_000 },
   );
   const soak = JSON.parse(stdout) as Soak;

@@ -1,16 +1,22 @@
 /**
- * The pure-JS twin of NativeCache: the same cache, decisions and counters,
- * on the JS heap. Used when the native addon is unavailable or
- * TIERCACHE_IMPL=js. Its `shared()` caches are per thread: JavaScript cannot
- * share this memory with other threads.
+ * The pure-JS twin of the off-heap cache: the same shards, decisions and
+ * counters (each shard mirrors crates/core/src/cache/shard.rs over the JS
+ * slot policy), on the JS heap. Used when the native addon is unavailable
+ * or TIERCACHE_IMPL=js. It keeps its own copy of every value it is given
+ * and returns a copy of every value it is asked for (through an arena, as
+ * the native side does), so no caller can change a cached value. Its
+ * `shared()` caches are per thread: JavaScript cannot share this memory
+ * with other threads.
  */
-import { MAX_ENTRIES } from '../limits.js';
-import type { CacheStore, LocalCacheStats } from '../store.js';
-import { hashKey, shardOf, type KeyBytes } from './hash.js';
-import { type Counters, Shard } from './shard.js';
-import { Slots } from './slots.js';
+import { MAX_ENTRIES } from '../../local/limits.js';
+import type { LocalCacheStats } from '../../local/stats.js';
+import { hashKey, shardOf, type KeyBytes } from '../../policy/hash.js';
+import type { PolicyKind } from '../../policy/protocol.js';
+import { Arena } from '../arena.js';
+import type { OffHeapStore } from '../store.js';
+import { Shard } from './shard.js';
 
-const registry = new Map<string, { store: JsCacheStore; config: string }>();
+const registry = new Map<string, { store: JsStore; config: string }>();
 
 /** A copy of the bytes in memory of its own (a pooled slice would pin its neighbours' pool). */
 function ownCopy(value: Uint8Array): Buffer {
@@ -25,47 +31,37 @@ function ownUtf8(value: string): Buffer {
   return copy;
 }
 
-function zeroCounters(): Counters {
+function zeroCounters(): LocalCacheStats {
   return { hits: 0, misses: 0, sets: 0, evictions: 0, expirations: 0, rejections: 0 };
 }
 
 /** Splits `total` over `n` shards: equal shares, the remainder to the first shards. */
 function split(total: number, n: number, index: number): number {
-  if (total === Infinity) return Infinity;
   return Math.floor(total / n) + (index < total % n ? 1 : 0);
 }
 
-export class JsCacheStore implements CacheStore {
-  private readonly slots = new Slots();
-  private readonly keyIndex = new Map<string, number>();
+export class JsStore implements OffHeapStore {
   private readonly counters = zeroCounters();
   private readonly shards: Shard[];
   private readonly shardBits: number;
   private readonly manual: boolean;
   private manualTime = 0;
   private readonly keyBytes: KeyBytes = { bytes: 0 };
+  private readonly arena = new Arena();
 
   constructor(maxEntries: number, maxBytes: number, policy: string, shards: number, manualClock: boolean) {
     this.manual = manualClock;
     this.shardBits = Math.log2(shards);
     const entries = maxEntries > 0 ? maxEntries : MAX_ENTRIES;
-    const bytes = maxBytes > 0 ? maxBytes : Infinity;
     this.shards = [];
     for (let i = 0; i < shards; i++) {
-      const budget = { maxEntries: split(entries, shards, i), maxBytes: split(bytes, shards, i) };
-      this.shards.push(new Shard(i, budget, policy === 'lru', this.slots, this.keyIndex, this.counters, this));
+      const budget = { maxEntries: split(entries, shards, i), maxBytes: maxBytes > 0 ? split(maxBytes, shards, i) : 0 };
+      this.shards.push(new Shard(i, budget, policy as PolicyKind, this.counters, this));
     }
   }
 
   /** The per-thread cache `name` (JavaScript cannot share it with other threads). */
-  static shared(
-    name: string,
-    maxEntries: number,
-    maxBytes: number,
-    policy: string,
-    shards: number,
-    manualClock: boolean,
-  ): JsCacheStore {
+  static shared(name: string, maxEntries: number, maxBytes: number, policy: string, shards: number, manualClock: boolean): JsStore {
     const config = JSON.stringify([maxEntries, maxBytes, policy, shards, manualClock]);
     const existing = registry.get(name);
     if (existing !== undefined) {
@@ -76,7 +72,7 @@ export class JsCacheStore implements CacheStore {
       }
       return existing.store;
     }
-    const store = new JsCacheStore(maxEntries, maxBytes, policy, shards, manualClock);
+    const store = new JsStore(maxEntries, maxBytes, policy, shards, manualClock);
     registry.set(name, { store, config });
     return store;
   }
@@ -85,8 +81,8 @@ export class JsCacheStore implements CacheStore {
     return registry.delete(name);
   }
 
-  static create(maxEntries: number, maxBytes: number, policy: string, shards: number, manualClock: boolean): JsCacheStore {
-    return new JsCacheStore(maxEntries, maxBytes, policy, shards, manualClock);
+  static create(maxEntries: number, maxBytes: number, policy: string, shards: number, manualClock: boolean): JsStore {
+    return new JsStore(maxEntries, maxBytes, policy, shards, manualClock);
   }
 
   now(): number {
@@ -102,54 +98,41 @@ export class JsCacheStore implements CacheStore {
     this.manualTime = Math.min(this.manualTime + ms, Number.MAX_SAFE_INTEGER);
   }
 
-  /** The slot of a live entry, or -1; removes an expired entry it finds. */
-  private findLive(key: string): number {
-    const slot = this.keyIndex.get(key);
-    if (slot === undefined) return -1;
-    // Read the clock only for entries that can expire.
-    if (this.slots.expires[slot] !== 0 && !this.shards[this.slots.shard[slot]].live(slot, this.now())) return -1;
-    return slot;
-  }
-
-  private lookup(key: string): number {
-    const slot = this.findLive(key);
-    if (slot < 0) {
-      this.counters.misses++;
-      return -1;
-    }
-    this.shards[this.slots.shard[slot]].hit(slot);
-    return slot;
+  /** The shard of `key` (hashing it only when there are several). */
+  private shardOfKey(key: string): Shard {
+    return this.shardBits === 0 ? this.shards[0] : this.shards[shardOf(hashKey(key, this.keyBytes), this.shardBits)];
   }
 
   get(key: string): Buffer | null {
-    const slot = this.lookup(key);
-    return slot < 0 ? null : (this.slots.values[slot] as Buffer);
+    const shard = this.shardOfKey(key);
+    const slot = shard.get(key);
+    return slot < 0 ? null : this.arena.copyOut(shard.value(slot));
   }
 
   getString(key: string): string | null {
-    const slot = this.lookup(key);
-    return slot < 0 ? null : (this.slots.values[slot] as Buffer).toString('utf8');
+    const shard = this.shardOfKey(key);
+    const slot = shard.get(key);
+    return slot < 0 ? null : shard.value(slot).toString('utf8');
   }
 
   peek(key: string): Buffer | null {
-    const slot = this.findLive(key);
-    return slot < 0 ? null : (this.slots.values[slot] as Buffer);
+    const shard = this.shardOfKey(key);
+    const slot = shard.peek(key);
+    return slot < 0 ? null : this.arena.copyOut(shard.value(slot));
   }
 
   peekString(key: string): string | null {
-    const slot = this.findLive(key);
-    return slot < 0 ? null : (this.slots.values[slot] as Buffer).toString('utf8');
+    const shard = this.shardOfKey(key);
+    const slot = shard.peek(key);
+    return slot < 0 ? null : shard.value(slot).toString('utf8');
   }
 
   has(key: string): boolean {
-    return this.findLive(key) >= 0;
+    return this.shardOfKey(key).peek(key) >= 0;
   }
 
   ttl(key: string): number {
-    const slot = this.findLive(key);
-    if (slot < 0) return -1;
-    const expires = this.slots.expires[slot];
-    return expires === 0 ? Infinity : expires - this.now();
+    return this.shardOfKey(key).ttl(key);
   }
 
   set(key: string, value: Uint8Array, ttlMs: number): boolean {
@@ -167,13 +150,10 @@ export class JsCacheStore implements CacheStore {
   }
 
   delete(key: string): boolean {
-    const hash = hashKey(key, this.keyBytes);
-    return this.shards[shardOf(hash, this.shardBits)].delete(key);
+    return this.shardOfKey(key).delete(key);
   }
 
   clear(): void {
-    this.keyIndex.clear();
-    this.slots.reset();
     for (const shard of this.shards) shard.clear();
   }
 
@@ -191,7 +171,7 @@ export class JsCacheStore implements CacheStore {
 
   size(): number {
     let n = 0;
-    for (const shard of this.shards) n += shard.count;
+    for (const shard of this.shards) n += shard.size;
     return n;
   }
 

@@ -1,23 +1,23 @@
 // Soak run in its own process (started with --expose-gc): millions of
 // set/get/delete/expire operations on a bounded cache, reporting memory
 // samples as JSON on stdout for local-soak.test.ts to judge.
-import { LocalCache } from '../../ts/index.js';
+import { OffHeapCache } from '../../ts/index.js';
 import { requireNativeBinding } from '../../ts/native/index.js';
 import { Random } from './random.js';
 
 const OPS = Number(process.argv[2] ?? 3_000_000);
 const MAX_BYTES = 8 * 2 ** 20;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
-const nativeBytes = (): number => (LocalCache.implementation === 'native' ? requireNativeBinding().nativeAllocatedBytes() : 0);
+const nativeBytes = (): number => (OffHeapCache.implementation === 'native' ? requireNativeBinding().nativeAllocatedBytes() : 0);
 
-function sample(cache: LocalCache, op: number): Record<string, number> {
+function sample(cache: OffHeapCache, op: number): Record<string, number> {
   gc();
   const m = process.memoryUsage();
   return { op, rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, native: nativeBytes(), cacheBytes: cache.bytes, size: cache.size };
 }
 
 const baselineNative = nativeBytes();
-const cache = new LocalCache({ maxEntries: 40_000, maxBytes: MAX_BYTES, clock: 'manual', ttlMs: 5_000 });
+const cache = new OffHeapCache({ maxEntries: 40_000, maxBytes: MAX_BYTES, clock: 'manual', ttlMs: 5_000 });
 const r = new Random(1234);
 const samples: Record<string, number>[] = [];
 let maxCacheBytes = 0;
@@ -38,5 +38,5 @@ cache.clear();
 gc();
 const afterClear = nativeBytes();
 process.stdout.write(
-  JSON.stringify({ implementation: LocalCache.implementation, maxBytes: MAX_BYTES, maxCacheBytes, samples, baselineNative, beforeClear, afterClear, stats: cache.stats() }),
+  JSON.stringify({ implementation: OffHeapCache.implementation, maxBytes: MAX_BYTES, maxCacheBytes, samples, baselineNative, beforeClear, afterClear, stats: cache.stats() }),
 );

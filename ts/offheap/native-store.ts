@@ -1,79 +1,43 @@
 /**
- * The native implementation of CacheStore: an adapter over the cache
+ * The native implementation of OffHeapStore: an adapter over the cache
  * functions of the addon (typed by the generated declarations, so any change
  * to the native signatures fails tsc here), called with this cache's handle.
  *
- * Values come back through an arena: a 64 KiB ArrayBuffer this adapter
- * owns and attaches to the native object. Rust copies a value into it and
- * returns only the length; the adapter returns a Buffer view of those bytes.
- * A Buffer created by N-API costs about 1.7 us; a view about 0.1 us. The
- * arena is replaced (never reused) when it fills, so a returned Buffer stays
- * valid for as long as it is held, at the cost of keeping its arena (at most
- * 64 KiB) alive with it: copy values you keep for a long time.
+ * Values come back through the arena (arena.ts), which this adapter attaches
+ * to the native object: Rust copies a value into it and returns only the
+ * length; the adapter returns a Buffer view of those bytes.
  */
 import type { CacheHandle, ExternalObject } from '../../ts/native/generated/binding.js';
 import type { NativeBinding } from '../native/index.js';
-import type { CacheStore, CacheStoreClass, LocalCacheStats } from './store.js';
+import type { LocalCacheStats } from '../local/stats.js';
+import { Arena, ARENA_BYTES, view } from './arena.js';
+import type { OffHeapStore, OffHeapStoreClass } from './store.js';
 
-const ARENA_BYTES = 64 * 1024;
-/** Reads start in a fresh arena when less than this is left in the current one. */
-const ARENA_MIN_ROOM = 16 * 1024;
 /** Keys per getManyInto crossing (the capacity of the lengths array). */
 const BATCH_KEYS = 1024;
 const MISS = -1;
 
-type BufferView = new (arena: ArrayBuffer, pos: number, len: number) => Buffer;
-
-/**
- * Node's own Buffer class (FastBuffer, exposed as Buffer[Symbol.species]):
- * `new FastBuffer(arrayBuffer, offset, length)` is what Buffer.from does
- * after validating its arguments, at half the cost.
- */
-const species = (Buffer as unknown as { [Symbol.species]?: BufferView })[Symbol.species];
-const FastBuffer: BufferView =
-  species !== undefined && species.prototype === Buffer.prototype
-    ? species
-    : (function FromArrayBuffer(arena: ArrayBuffer, pos: number, len: number) {
-        return Buffer.from(arena, pos, len);
-      } as unknown as BufferView);
-
-function view(arena: ArrayBuffer, pos: number, len: number): Buffer {
-  return new FastBuffer(arena, pos, len);
-}
-
 type Handle = ExternalObject<CacheHandle>;
 
-class NativeStore implements CacheStore {
+class NativeStore implements OffHeapStore {
   readonly #n: NativeBinding;
   readonly #h: Handle;
   readonly #lens = new Int32Array(BATCH_KEYS);
-  #arena!: ArrayBuffer;
-  #bytes!: Uint8Array;
-  #pos = 0;
+  readonly #arena: Arena;
 
   constructor(binding: NativeBinding, handle: Handle) {
     this.#n = binding;
     this.#h = handle;
-    this.#rotate();
-  }
-
-  #rotate(): void {
-    this.#arena = Buffer.allocUnsafeSlow(ARENA_BYTES).buffer as ArrayBuffer;
-    this.#bytes = new Uint8Array(this.#arena);
-    this.#pos = 0;
-    this.#n.cacheAttach(this.#h, this.#bytes, this.#lens);
+    this.#arena = new Arena((bytes) => binding.cacheAttach(handle, bytes, this.#lens));
   }
 
   #read(key: string, counted: boolean): Buffer | null {
-    let pos = this.#pos;
-    if (pos > ARENA_BYTES - ARENA_MIN_ROOM) {
-      this.#rotate();
-      pos = 0;
-    }
+    const arena = this.#arena;
+    const pos = arena.readPos();
     const n = counted ? this.#n.cacheGetInto(this.#h, key, pos) : this.#n.cachePeekInto(this.#h, key, pos);
     if (n >= 0) {
-      this.#pos = pos + n;
-      return view(this.#arena, pos, n);
+      arena.pos = pos + n;
+      return view(arena.buffer, pos, n);
     }
     return n === MISS ? null : this.#n.cacheTakePending(this.#h);
   }
@@ -101,10 +65,10 @@ class NativeStore implements CacheStore {
       const end = Math.min(keys.length, start + BATCH_KEYS);
       for (let i = start; i < end; i++) lens[i - start] = keys[i].length;
       const joined = start === 0 && end === keys.length ? keys.join('') : keys.slice(start, end).join('');
-      if (this.#pos > ARENA_BYTES / 2) this.#rotate();
-      const arena = this.#arena;
-      let pos = this.#pos;
-      this.#pos = this.#n.cacheGetManyInto(this.#h, joined, end - start, pos);
+      if (this.#arena.pos > ARENA_BYTES / 2) this.#arena.rotate();
+      const arena = this.#arena.buffer;
+      let pos = this.#arena.pos;
+      this.#arena.pos = this.#n.cacheGetManyInto(this.#h, joined, end - start, pos);
       for (let i = start; i < end; i++) {
         const n = lens[i - start];
         if (n >= 0) {
@@ -119,12 +83,12 @@ class NativeStore implements CacheStore {
   }
 
   set(key: string, value: Uint8Array, ttlMs: number): boolean {
-    const pos = this.#pos;
+    const pos = this.#arena.pos;
     const n = value.length;
     if (n <= ARENA_BYTES - pos) {
       // Copying into the arena and passing numbers costs less than N-API
       // reading a Uint8Array argument.
-      this.#bytes.set(value, pos);
+      this.#arena.bytes.set(value, pos);
       return this.#n.cacheSetFromArena(this.#h, key, pos, n, ttlMs);
     }
     return this.#n.cacheSet(this.#h, key, value, ttlMs);
@@ -191,8 +155,8 @@ class NativeStore implements CacheStore {
   }
 }
 
-/** The native CacheStore factories over a loaded addon. */
-export function nativeStores(binding: NativeBinding): CacheStoreClass {
+/** The native OffHeapStore factories over a loaded addon. */
+export function nativeStores(binding: NativeBinding): OffHeapStoreClass {
   return {
     create: (maxEntries, maxBytes, policy, shards, manualClock) =>
       new NativeStore(binding, binding.cacheCreate(maxEntries, maxBytes, policy, shards, manualClock)),

@@ -1,41 +1,24 @@
 /**
- * One shard of the JS twin; mirrors crates/core/src/cache/shard.rs decision
- * for decision (same order of operations, same integer arithmetic), so that
- * both implementations keep the same entries and counters. Keys are found
- * through the cache-wide Map, which the shard keeps in step.
+ * The slot policy in JavaScript: mirrors crates/core/src/policy/mod.rs
+ * decision for decision (same order of operations, same integer
+ * arithmetic), so that for the same calls both keep the same entries. It
+ * knows slot ids, key hashes, sizes and times, never keys or values; after
+ * every call that changes anything, `removed` lists (slot, reason) pairs of
+ * the slots that left, for the caller to free.
  */
-import { ENTRY_OVERHEAD_BYTES, MAX_TTL_MS } from '../limits.js';
-import type { LocalCacheStats } from '../store.js';
+import { Climber } from './climber.js';
+import { Reason, type PolicyBudget, type PolicyKind } from './protocol.js';
 import { ADMIT_HASHDOS_THRESHOLD, Sketch } from './sketch.js';
-import { List, NIL, Region, type Slots } from './slots.js';
+import { List, NIL, NO_BUCKET, Region, Slots } from './slots.js';
 import { Wheel } from './wheel.js';
 
 const TRANSFER_LIMIT = 1000;
-const HIT_RATE_SCALE = 10_000;
-const RESTART_THRESHOLD = 500;
 
-/** Why an entry leaves (decides which counter, if any, moves). */
-const enum Removal {
-  Evicted,
-  Expired,
-  Silent,
-}
+/** Planted divergences, switched on only by the differential test to prove it can fail. */
+export const plantedDivergence = { admission: false };
 
-/** Counters shared by every shard of one cache. */
-export type Counters = LocalCacheStats;
-
-/** Where a shard reads the time, only when an operation needs it. */
-export interface Clock {
-  now(): number;
-}
-
-/** Budget of one shard; `maxBytes` is Infinity when the cache has no byte budget. */
-export interface ShardBudget {
-  maxEntries: number;
-  maxBytes: number;
-}
-
-export class Shard {
+export class JsSlotPolicy {
+  private readonly slots = new Slots();
   private readonly window = new List();
   private readonly probation = new List();
   private readonly protected = new List();
@@ -43,38 +26,34 @@ export class Shard {
   private readonly lists = [this.window, this.probation, this.protected];
   /** Their weights, indexed by Region. */
   private readonly weights = new Float64Array(3);
+  private readonly lru: boolean;
   private readonly weighted: boolean;
   private readonly maxWeight: number;
   private readonly maxEntries: number;
   private readonly maxEntryBytes: number;
   private windowMax = 0;
   private protectedMax = 0;
-  count = 0;
-  bytes = 0;
+  private count = 0;
+  private totalBytes = 0;
   private readonly sketch = new Sketch();
   private rng: number;
-  private hitsInSample = 0;
-  private missesInSample = 0;
-  private previousHitRate = 0;
-  private step = 0;
+  private readonly climber: Climber;
   private readonly wheel: Wheel;
   private readonly due: number[] = [];
+  /** (slot, Reason) pairs of the slots that left during the last call that changed anything. */
+  readonly removed: number[] = [];
+  private full = false;
 
-  constructor(
-    private readonly index: number,
-    budget: ShardBudget,
-    private readonly lru: boolean,
-    private readonly slots: Slots,
-    private readonly keyIndex: Map<string, number>,
-    private readonly counters: Counters,
-    private readonly clock: Clock,
-  ) {
-    this.weighted = budget.maxBytes !== Infinity;
+  /** A policy for `budget`; `seed` varies the admission randomness (the shard index); `now` starts the timer wheel. */
+  constructor(kind: PolicyKind, budget: PolicyBudget, seed: number, now: number) {
+    this.lru = kind === 'lru';
+    this.weighted = budget.maxBytes !== 0;
     this.maxWeight = this.weighted ? budget.maxBytes : budget.maxEntries;
     this.maxEntries = budget.maxEntries;
-    this.maxEntryBytes = budget.maxBytes;
-    this.rng = ((0x2545f491 ^ Math.imul(index, 0x9e3779b9)) | 1) >>> 0;
-    this.wheel = new Wheel(slots, clock.now());
+    this.maxEntryBytes = this.weighted ? budget.maxBytes : Infinity;
+    this.rng = ((0x2545f491 ^ Math.imul(seed, 0x9e3779b9)) | 1) >>> 0;
+    this.climber = new Climber(this.maxWeight);
+    this.wheel = new Wheel(this.slots, now);
     this.resetRegions();
   }
 
@@ -83,11 +62,37 @@ export class Shard {
     this.windowMax = this.lru ? max : Math.ceil(max / 100);
     const main = max - this.windowMax;
     this.protectedMax = main - Math.ceil(main / 5);
-    // `+ 0` turns -0 into 0, as the Rust integers have no negative zero.
-    this.step = -Math.floor(max / 16) + 0;
-    this.hitsInSample = 0;
-    this.missesInSample = 0;
-    this.previousHitRate = 0;
+    this.climber.reset(max);
+    this.full = false;
+  }
+
+  /** Number of live entries. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Accounted bytes of the live entries. */
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  isLive(slot: number): boolean {
+    return this.slots.isLive(slot);
+  }
+
+  /** Expiry time of a live entry (0 = never). */
+  expires(slot: number): number {
+    return this.slots.expires[slot];
+  }
+
+  /** Key hash of the entry last stored in `slot` (0 for a slot never stored). */
+  hash(slot: number): number {
+    return slot < this.slots.capacity ? this.slots.hash[slot] >>> 0 : 0;
+  }
+
+  /** Whether some entry has a TTL (then writes need the current time). */
+  hasTimers(): boolean {
+    return !this.wheel.isEmpty();
   }
 
   private weightOf(slot: number): number {
@@ -95,7 +100,7 @@ export class Shard {
   }
 
   private totalWeight(): number {
-    return this.weighted ? this.bytes : this.count;
+    return this.weighted ? this.totalBytes : this.count;
   }
 
   private overBudget(): boolean {
@@ -107,31 +112,33 @@ export class Shard {
     return expires !== 0 && expires <= now;
   }
 
-  /** A found slot if still live; removes it (as expired) otherwise. */
-  live(slot: number, now: number): boolean {
-    if (this.isExpired(slot, now)) {
-      this.remove(slot, Removal.Expired);
-      return false;
-    }
-    return true;
-  }
+  // ----- reads -----
 
-  // ----- reads (the cache found the slot through its Map) -----
-
-  /** A hit on a live slot: counters, sample and policy effects. */
+  /** A hit on a live slot, applied at once. */
   hit(slot: number): void {
-    this.counters.hits++;
-    if (this.hitsInSample + this.missesInSample < this.sketch.sampleSize) this.hitsInSample++;
+    this.climber.recordHit(this.slots.region[slot] as Region);
     this.onAccess(slot);
   }
 
-  /** Appends the keys of live entries, per region, most recent first. */
-  keys(now: number, out: string[]): void {
+  /**
+   * Applies `pairs` recorded hits from `ring`: (slot, generation) pairs. A
+   * pair whose slot is no longer live, or holds an entry of another
+   * generation, counts for nothing.
+   */
+  drain(ring: Int32Array, pairs: number): void {
+    const s = this.slots;
+    for (let i = 0; i < pairs * 2; i += 2) {
+      const slot = ring[i] >>> 0;
+      if (s.isLive(slot) && s.generation[slot] === ring[i + 1]) this.hit(slot);
+    }
+  }
+
+  /** The live, unexpired slots: per region (window, probation, protected), most recently used first. */
+  order(now: number, out: number[]): void {
     const s = this.slots;
     for (const list of this.lists) {
       for (let slot = list.tail; slot !== NIL; slot = s.prev[slot]) {
-        const expires = s.expires[slot];
-        if (!(expires !== 0 && expires <= now)) out.push(s.keys[slot] as string);
+        if (!this.isExpired(slot, now)) out.push(slot);
       }
     }
   }
@@ -139,82 +146,74 @@ export class Shard {
   // ----- writes -----
 
   /**
-   * Stores a value; whether the entry is in the shard afterwards. The clock
-   * is read at most once, and only when the operation needs it (the Rust
-   * core's `Now`).
+   * Stores the entry of `slot` (an insert when the slot is not live, an
+   * update otherwise); sweeps due timers first. Whether the entry is live
+   * afterwards; `removed` lists the written slot as Rejected exactly when it
+   * was refused.
    */
-  set(key: string, hash: number, keyBytes: number, value: Buffer, ttl: number): boolean {
-    let now = -1;
-    if (!this.wheel.isEmpty()) this.expireDueAt((now = this.clock.now()));
-    const bytes = keyBytes + value.length + ENTRY_OVERHEAD_BYTES;
-    let existing = this.keyIndex.get(key);
+  write(slot: number, generation: number, hash: number, bytes: number, expires: number, now: number): boolean {
+    this.removed.length = 0;
+    this.sweep(now);
+    const live = this.isLive(slot);
     if (bytes > this.maxEntryBytes) {
-      if (existing !== undefined) this.remove(existing, Removal.Silent);
-      this.counters.rejections++;
+      if (live) this.remove(slot, Reason.Rejected);
+      else this.removed.push(slot, Reason.Rejected);
       return false;
     }
-    if (ttl !== 0 && now < 0) now = this.clock.now();
-    const expires = ttl === 0 ? 0 : Math.min(now + ttl, MAX_TTL_MS);
-    if (existing !== undefined && this.slots.expires[existing] !== 0) {
-      if (now < 0) now = this.clock.now();
-      if (this.isExpired(existing, now)) {
-        this.remove(existing, Removal.Expired);
-        existing = undefined;
-      }
-    }
-    let slot: number;
-    if (existing !== undefined) {
-      slot = existing;
-      this.update(slot, value, bytes, expires, now);
-    } else {
-      slot = this.insert(key, hash, value, bytes, expires, now);
-    }
+    if (live) this.update(slot, bytes, expires, now);
+    else this.insert(slot, generation, hash, bytes, expires, now);
     const kept = this.evict(slot);
     this.climb();
-    if (kept) this.counters.sets++;
-    else this.counters.rejections++;
     return kept;
   }
 
-  /** Removes a key; whether a live entry was removed. */
-  delete(key: string): boolean {
-    this.expireDue();
-    const slot = this.keyIndex.get(key);
-    if (slot === undefined) return false;
-    if (this.slots.expires[slot] !== 0 && !this.live(slot, this.clock.now())) return false;
-    this.remove(slot, Removal.Silent);
+  /** Removes `slot` for `reason` after sweeping due timers; whether it was still live to be removed. */
+  delete(slot: number, reason: Reason, now: number): boolean {
+    this.removed.length = 0;
+    this.sweep(now);
+    if (!this.isLive(slot)) return false;
+    this.remove(slot, reason);
     return true;
   }
 
-  /** Forgets every entry (the cache resets the slots and the Map). */
+  /** Removes a live `slot` for `reason` without sweeping. */
+  removeNow(slot: number, reason: Reason): void {
+    this.removed.length = 0;
+    if (this.isLive(slot)) this.remove(slot, reason);
+  }
+
+  /** Sweeps the timer wheel up to `now`; how many entries expired. */
+  expireDue(now: number): number {
+    this.removed.length = 0;
+    return this.sweep(now);
+  }
+
+  /** Forgets every entry. */
   clear(): void {
+    this.removed.length = 0;
+    this.slots.release();
     for (const list of this.lists) {
       list.head = NIL;
       list.tail = NIL;
     }
     this.weights.fill(0);
     this.count = 0;
-    this.bytes = 0;
+    this.totalBytes = 0;
     this.wheel.clear();
     this.due.length = 0;
     this.sketch.release();
     this.resetRegions();
   }
 
-  /** Sweeps the timer wheel up to now (an empty wheel does not read the clock); how many expired. */
-  expireDue(): number {
-    return this.wheel.isEmpty() ? 0 : this.expireDueAt(this.clock.now());
-  }
-
-  private expireDueAt(now: number): number {
-    if (now <= this.wheel.time) return 0;
+  private sweep(now: number): number {
+    if (this.wheel.isEmpty() || now <= this.wheel.time) return 0;
     const due = this.due;
     this.wheel.advance(now, due);
     let expired = 0;
     for (let i = 0; i < due.length; i++) {
       const slot = due[i];
       if (this.isExpired(slot, now)) {
-        this.remove(slot, Removal.Expired);
+        this.remove(slot, Reason.Expired);
         expired++;
       } else {
         this.wheel.schedule(slot);
@@ -224,19 +223,18 @@ export class Shard {
     return expired;
   }
 
-  private insert(key: string, hash: number, value: Buffer, bytes: number, expires: number, now: number): number {
+  private insert(slot: number, generation: number, hash: number, bytes: number, expires: number, now: number): void {
     const s = this.slots;
-    const slot = s.alloc();
-    s.keys[slot] = key;
-    s.values[slot] = value;
-    s.expires[slot] = expires;
+    s.ensure(slot);
     s.bytes[slot] = bytes;
+    s.expires[slot] = expires;
     s.hash[slot] = hash;
+    s.generation[slot] = generation;
+    s.wbucket[slot] = NO_BUCKET;
     s.region[slot] = Region.Window;
-    s.shard[slot] = this.index;
-    this.keyIndex.set(key, slot);
+    s.live[slot] = 1;
     this.count++;
-    this.bytes += bytes;
+    this.totalBytes += bytes;
     this.attach(slot, Region.Window);
     if (expires !== 0) {
       this.wheel.catchUp(now);
@@ -247,19 +245,17 @@ export class Shard {
         this.sketch.ensureCapacity(this.weighted ? this.count : this.maxEntries);
       }
       this.sketch.increment(hash);
-      if (this.hitsInSample + this.missesInSample < this.sketch.sampleSize) this.missesInSample++;
+      this.climber.recordMiss();
     }
-    return slot;
   }
 
-  private update(slot: number, value: Buffer, bytes: number, expires: number, now: number): void {
+  private update(slot: number, bytes: number, expires: number, now: number): void {
     const s = this.slots;
     const oldWeight = this.weightOf(slot);
     const oldBytes = s.bytes[slot];
-    s.values[slot] = value;
     s.bytes[slot] = bytes;
     s.expires[slot] = expires;
-    this.bytes = this.bytes - oldBytes + bytes;
+    this.totalBytes = this.totalBytes - oldBytes + bytes;
     const newWeight = this.weightOf(slot);
     const region = s.region[slot];
     this.weights[region] = this.weights[region] - oldWeight + newWeight;
@@ -291,16 +287,14 @@ export class Shard {
     this.attach(slot, region);
   }
 
-  private remove(slot: number, cause: Removal): void {
-    const s = this.slots;
+  private remove(slot: number, reason: Reason): void {
+    const bytes = this.slots.bytes[slot];
     this.detach(slot);
     this.wheel.unschedule(slot);
-    this.keyIndex.delete(s.keys[slot] as string);
+    this.slots.vacate(slot);
     this.count--;
-    this.bytes -= s.bytes[slot];
-    s.release(slot);
-    if (cause === Removal.Evicted) this.counters.evictions++;
-    else if (cause === Removal.Expired) this.counters.expirations++;
+    this.totalBytes -= bytes;
+    this.removed.push(slot, reason);
   }
 
   // ----- policy -----
@@ -312,7 +306,7 @@ export class Shard {
       return;
     }
     this.sketch.incrementLater(s.hash[slot]);
-    switch (s.region[slot]) {
+    switch (s.region[slot] as Region) {
       case Region.Window:
         s.moveToTail(this.window, slot);
         break;
@@ -325,10 +319,8 @@ export class Shard {
   }
 
   private promote(slot: number): void {
-    const s = this.slots;
-    const weight = this.weightOf(slot);
-    if (weight > this.protectedMax) {
-      s.moveToTail(this.probation, slot);
+    if (this.weightOf(slot) > this.protectedMax) {
+      this.slots.moveToTail(this.probation, slot);
       return;
     }
     this.transfer(slot, Region.Protected);
@@ -343,20 +335,21 @@ export class Shard {
     }
   }
 
-  // The entry of the current set, and whether it survived its own eviction.
+  // The entry of the current write, and whether it survived its own eviction.
   private protect = NIL;
   private kept = true;
 
   private evictEntry(slot: number): void {
     if (slot === this.protect) {
       this.kept = false;
-      this.remove(slot, Removal.Silent);
+      this.remove(slot, Reason.Rejected);
     } else {
-      this.remove(slot, Removal.Evicted);
+      this.remove(slot, Reason.Evicted);
     }
   }
 
   private evict(protect: number): boolean {
+    this.full = this.overBudget() || this.totalWeight() >= this.maxWeight || this.count >= this.maxEntries;
     this.protect = protect;
     this.kept = true;
     if (this.lru) {
@@ -450,26 +443,23 @@ export class Shard {
   private admit(candidateHash: number, victimHash: number): boolean {
     const victimFreq = this.sketch.frequency(victimHash);
     const candidateFreq = this.sketch.frequency(candidateHash);
-    if (candidateFreq > victimFreq) return true;
+    if (plantedDivergence.admission ? candidateFreq >= victimFreq : candidateFreq > victimFreq) return true;
     if (candidateFreq >= ADMIT_HASHDOS_THRESHOLD) return (this.nextRandom() & 127) === 0;
     return false;
   }
 
+  /** Asks the climber how to move the window (after every write) and applies its answer. */
   private climb(): void {
     if (this.lru) return;
-    const requests = this.hitsInSample + this.missesInSample;
-    const sample = this.sketch.sampleSize;
-    if (sample === 0 || requests < sample) return;
-    const hitRate = Math.floor((this.hitsInSample * HIT_RATE_SCALE) / requests);
-    const change = hitRate - this.previousHitRate;
-    const amount = change >= 0 ? this.step : -this.step;
-    const restart = Math.floor(this.maxWeight / 16);
-    const next =
-      Math.abs(change) >= RESTART_THRESHOLD ? (amount >= 0 ? restart : -restart) : Math.trunc((amount * 98) / 100);
-    this.step = next + 0; // no negative zero, as in the Rust integers
-    this.previousHitRate = hitRate;
-    this.hitsInSample = 0;
-    this.missesInSample = 0;
+    const amount = this.climber.adapt({
+      windowMax: this.windowMax,
+      windowWeight: this.weights[Region.Window],
+      probationWeight: this.weights[Region.Probation],
+      protectedWeight: this.weights[Region.Protected],
+      maxWeight: this.maxWeight,
+      sampleSize: this.sketch.sampleSize,
+      full: this.full,
+    });
     this.demoteProtected();
     if (amount > 0) this.increaseWindow(amount);
     else if (amount < 0) this.decreaseWindow(-amount);
@@ -511,18 +501,15 @@ export class Shard {
     this.windowMax += quota;
   }
 
-  /** The same nine numbers as the Rust shard's `policy_state`. */
-  policyState(out: number[]): void {
-    out.push(
+  /** The same nine numbers as the Rust policy's `state`. */
+  state(): number[] {
+    return [
       this.windowMax,
       this.protectedMax,
       this.weights[Region.Window],
       this.weights[Region.Probation],
       this.weights[Region.Protected],
-      this.step,
-      this.previousHitRate,
-      this.hitsInSample,
-      this.missesInSample,
-    );
+      ...this.climber.state(),
+    ];
   }
 }

@@ -1,9 +1,9 @@
 /**
- * LocalCache.shared across real worker threads: one native cache for the
+ * OffHeapCache.shared across real worker threads: one native cache for the
  * whole process; with the JS twin, one cache per thread (and it says so).
  */
 import test from 'ava';
-import { LocalCache } from '../ts/index.js';
+import { OffHeapCache } from '../ts/index.js';
 import { tsWorker } from './helpers/worker.js';
 
 interface Report {
@@ -15,7 +15,7 @@ interface Report {
 
 function runWorker(name: string, prefix: string, count: number): Promise<Report> {
   return new Promise((resolve, reject) => {
-    const worker = tsWorker('shared-cache-worker.ts', { name, prefix, count });
+    const worker = tsWorker('offheap-shared-worker.ts', { name, prefix, count });
     let report: Report | undefined;
     worker.once('message', (m: Report) => (report = m));
     worker.once('error', reject);
@@ -25,11 +25,11 @@ function runWorker(name: string, prefix: string, count: number): Promise<Report>
 
 test('a shared cache is one cache for every worker thread (native) or per thread (JS twin)', async (t) => {
   const name = `workers-${process.pid}`;
-  const cache = LocalCache.shared(name, { maxEntries: 10_000 });
+  const cache = OffHeapCache.shared(name, { maxEntries: 10_000 });
   cache.set('from-main', 'hello');
   const reports = await Promise.all([runWorker(name, 'w1-', 100), runWorker(name, 'w2-', 100), runWorker(name, 'w3-', 100)]);
-  for (const r of reports) t.is(r.implementation, LocalCache.implementation);
-  if (LocalCache.implementation === 'native') {
+  for (const r of reports) t.is(r.implementation, OffHeapCache.implementation);
+  if (OffHeapCache.implementation === 'native') {
     t.is(cache.shared, 'process');
     for (const r of reports) {
       t.is(r.sharing, 'process');
@@ -46,17 +46,17 @@ test('a shared cache is one cache for every worker thread (native) or per thread
     }
     t.is(cache.size, 1);
   }
-  t.true(LocalCache.deleteShared(name));
+  t.true(OffHeapCache.deleteShared(name));
 });
 
 test('workers that come and go keep using the same native cache', async (t) => {
   const name = `churn-${process.pid}`;
   for (let round = 0; round < 5; round++) await runWorker(name, `r${round}-`, 20);
-  const cache = LocalCache.shared(name, { maxEntries: 10_000 });
-  t.is(cache.size, LocalCache.implementation === 'native' ? 100 : 0);
-  LocalCache.deleteShared(name);
+  const cache = OffHeapCache.shared(name, { maxEntries: 10_000 });
+  t.is(cache.size, OffHeapCache.implementation === 'native' ? 100 : 0);
+  OffHeapCache.deleteShared(name);
 });
 
 test('a private cache is not shared', (t) => {
-  t.is(new LocalCache({ maxEntries: 1 }).shared, false);
+  t.is(new OffHeapCache({ maxEntries: 1 }).shared, false);
 });

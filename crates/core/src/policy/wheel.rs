@@ -3,7 +3,7 @@
 //! timer per entry. Spans are powers of two of milliseconds, so the JS twin
 //! computes the same buckets with exact float arithmetic up to 2^53 ms.
 
-use super::slab::{Link, Links, List, Slab, NIL, NO_BUCKET};
+use super::slots::{Link, Links, List, Slots, NIL, NO_BUCKET};
 
 /// log2 of the bucket span of each level, in milliseconds (1.02 s, 65.5 s,
 /// 69.9 min, 3.1 days, 199 days).
@@ -16,7 +16,7 @@ fn bucket_index(level: usize, ticks: u64) -> usize {
     level * 64 + (ticks as usize & (BUCKETS[level] - 1))
 }
 
-/// The timer wheel of one shard: bucket lists threaded through the slab.
+/// The timer wheel of one shard: bucket lists threaded through the slots.
 #[derive(Debug)]
 pub(crate) struct Wheel {
     buckets: [List; TOTAL_BUCKETS],
@@ -35,7 +35,7 @@ impl Wheel {
         }
     }
 
-    /// Empties every bucket (the slab is being cleared at the same time).
+    /// Empties every bucket (the slots are being cleared at the same time).
     pub(crate) fn clear(&mut self) {
         self.buckets = [List::default(); TOTAL_BUCKETS];
         self.len = 0;
@@ -56,8 +56,8 @@ impl Wheel {
     }
 
     /// Puts `slot` in the bucket of its expiry time relative to the wheel's time.
-    pub(crate) fn schedule(&mut self, slab: &mut Slab, slot: u32) {
-        let expires = slab.meta(slot).expires;
+    pub(crate) fn schedule(&mut self, slots: &mut Slots, slot: u32) {
+        let expires = slots.meta(slot).expires;
         let duration = expires.saturating_sub(self.time);
         let mut bucket = TOTAL_BUCKETS - 1;
         for level in 0..4 {
@@ -66,26 +66,26 @@ impl Wheel {
                 break;
             }
         }
-        slab.meta_mut(slot).wbucket = bucket as u16;
-        slab.push_tail(Links::Wheel, &mut self.buckets[bucket], slot);
+        slots.meta_mut(slot).wbucket = bucket as u16;
+        slots.push_tail(Links::Wheel, &mut self.buckets[bucket], slot);
         self.len += 1;
     }
 
     /// Takes `slot` out of its bucket, if it is in one.
-    pub(crate) fn unschedule(&mut self, slab: &mut Slab, slot: u32) {
-        let bucket = slab.meta(slot).wbucket;
+    pub(crate) fn unschedule(&mut self, slots: &mut Slots, slot: u32) {
+        let bucket = slots.meta(slot).wbucket;
         if bucket == NO_BUCKET {
             return;
         }
-        slab.unlink(Links::Wheel, &mut self.buckets[bucket as usize], slot);
-        slab.meta_mut(slot).wbucket = NO_BUCKET;
+        slots.unlink(Links::Wheel, &mut self.buckets[bucket as usize], slot);
+        slots.meta_mut(slot).wbucket = NO_BUCKET;
         self.len -= 1;
     }
 
     /// Advances the wheel to `now` and returns, in sweep order, the slots whose
     /// buckets came due. Each returned slot is out of the wheel; the caller
     /// expires the ones whose time has come and reschedules the others.
-    pub(crate) fn advance(&mut self, slab: &mut Slab, now: u64, due: &mut Vec<u32>) {
+    pub(crate) fn advance(&mut self, slots: &mut Slots, now: u64, due: &mut Vec<u32>) {
         if now <= self.time {
             return;
         }
@@ -103,8 +103,8 @@ impl Wheel {
                 let bucket = bucket_index(level, previous_ticks + step);
                 let mut slot = std::mem::take(&mut self.buckets[bucket]).head;
                 while slot != NIL {
-                    let Link { next, .. } = slab.link(Links::Wheel, slot);
-                    slab.meta_mut(slot).wbucket = NO_BUCKET;
+                    let Link { next, .. } = slots.link(Links::Wheel, slot);
+                    slots.meta_mut(slot).wbucket = NO_BUCKET;
                     self.len -= 1;
                     due.push(slot);
                     slot = next;
@@ -123,29 +123,36 @@ impl Wheel {
 mod tests {
     use super::*;
 
-    fn entry(slab: &mut Slab, expires: u64) -> u32 {
-        slab.insert("k", b"", 0, expires)
+    fn entry(slots: &mut Slots, expires: u64) -> u32 {
+        let slot = slots.capacity() as u32;
+        slots.ensure(slot);
+        let m = slots.meta_mut(slot);
+        m.expires = expires;
+        m.live = true;
+        slot
     }
 
-    fn sweep(wheel: &mut Wheel, slab: &mut Slab, now: u64) -> Vec<u32> {
+    fn sweep(wheel: &mut Wheel, slots: &mut Slots, now: u64) -> Vec<u32> {
         let mut due = vec![];
-        wheel.advance(slab, now, &mut due);
+        wheel.advance(slots, now, &mut due);
         let mut expired = vec![];
         for slot in due {
-            if slab.meta(slot).expires <= now {
+            if slots.meta(slot).expires <= now {
                 expired.push(slot);
             } else {
-                wheel.schedule(slab, slot);
+                wheel.schedule(slots, slot);
             }
         }
         expired
     }
 
     #[test]
-    fn entries_come_due_no_later_than_one_bucket_span_after_expiry() {
-        let mut slab = Slab::default();
-        let mut wheel = Wheel::new(0);
-        let times = [
+    fn entries_come_due_at_expiry_and_no_later_than_one_level_zero_span_after() {
+        // Level 0 buckets span 1024 ms: an entry is swept once time enters the
+        // bucket after its expiry's bucket, so at most 1024 ms late (plus the
+        // 64 ms granularity at which this test sweeps near the deadline).
+        const STEP: u64 = 64;
+        for t in [
             5u64,
             1500,
             70_000,
@@ -153,40 +160,44 @@ mod tests {
             1 << 33,
             1 << 40,
             (1 << 53) - 1,
-        ];
-        let slots: Vec<u32> = times.iter().map(|&t| entry(&mut slab, t)).collect();
-        for &s in &slots {
-            wheel.schedule(&mut slab, s);
-        }
-        let mut expired_at = vec![None; slots.len()];
-        let mut now = 0u64;
-        // Walk time forward in uneven steps up to past the last expiry.
-        while now < (1u64 << 53) {
-            now = (now + 1 + now / 3).min(1 << 53);
-            for s in sweep(&mut wheel, &mut slab, now) {
-                let i = slots.iter().position(|&x| x == s).unwrap();
-                assert!(expired_at[i].is_none());
-                expired_at[i] = Some(now);
+        ] {
+            let mut slots = Slots::default();
+            let mut wheel = Wheel::new(0);
+            let slot = entry(&mut slots, t);
+            wheel.schedule(&mut slots, slot);
+            let mut now = 0u64;
+            // Uneven jumps to shortly before the deadline: nothing comes due early.
+            while now + 4096 < t {
+                now = (now + 1 + now / 3).min(t - 4096);
+                assert!(
+                    sweep(&mut wheel, &mut slots, now).is_empty(),
+                    "{t}: due early at {now}"
+                );
             }
-        }
-        for (i, &t) in times.iter().enumerate() {
-            let at = expired_at[i].expect("every entry expires");
-            assert!(at >= t, "entry {i} expired early");
+            let at = loop {
+                now += STEP;
+                if !sweep(&mut wheel, &mut slots, now).is_empty() {
+                    break now;
+                }
+                assert!(now < t + 4096, "{t}: never came due");
+            };
+            assert!(at >= t, "{t}: expired early at {at}");
+            assert!(at < t + 1024 + STEP, "{t}: came due {} ms late", at - t);
         }
     }
 
     #[test]
     fn unschedule_removes_from_the_middle_of_a_bucket() {
-        let mut slab = Slab::default();
+        let mut slots = Slots::default();
         let mut wheel = Wheel::new(0);
-        let a = entry(&mut slab, 100);
-        let b = entry(&mut slab, 200);
-        let c = entry(&mut slab, 300);
+        let a = entry(&mut slots, 100);
+        let b = entry(&mut slots, 200);
+        let c = entry(&mut slots, 300);
         for s in [a, b, c] {
-            wheel.schedule(&mut slab, s);
+            wheel.schedule(&mut slots, s);
         }
-        wheel.unschedule(&mut slab, b);
-        wheel.unschedule(&mut slab, b);
-        assert_eq!(sweep(&mut wheel, &mut slab, 2048), vec![a, c]);
+        wheel.unschedule(&mut slots, b);
+        wheel.unschedule(&mut slots, b);
+        assert_eq!(sweep(&mut wheel, &mut slots, 2048), vec![a, c]);
     }
 }
