@@ -17,10 +17,13 @@ export interface HttpCacheStore {
   delete(key: string): Promise<unknown> | unknown;
 }
 
-/** A store over a LocalCache holding bytes (entries live in this process only). */
-export function localCacheStore(cache: LocalCache): HttpCacheStore {
+/** A store over a LocalCache (entries live in this process only; the Buffers are held by reference). */
+export function localCacheStore(cache: LocalCache<unknown>): HttpCacheStore {
   return {
-    get: (key) => cache.get(key),
+    get: (key) => {
+      const value = cache.get(key);
+      return value instanceof Uint8Array ? value : undefined;
+    },
     set: (key, value, ttlMs) => cache.set(key, value, { ttlMs: Math.max(1, Math.ceil(ttlMs)) }),
     delete: (key) => cache.delete(key),
   };
