@@ -38,4 +38,5 @@ export { BatchProcessor } from './batch/index.js';
 export type { BatchProcessorOptions, BatchResults, BatchStats, BatchCloseOptions, BatchLoadOptions } from './batch/index.js';
 export * from './codec/index.js';
 export * from './metrics/index.js';
+export * from './http/index.js';
 export * from './tier/index.js';

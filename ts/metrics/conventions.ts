@@ -48,6 +48,16 @@ export const Attr = {
   ioDirection: 'codec.io.direction',
   /** OpenTelemetry: the stable error code of a failure, e.g. `ERR_CODEC_CORRUPT`. */
   errorType: 'error.type',
+  /** OpenTelemetry: the route template of an HTTP request, e.g. `/products/:id`. */
+  httpRoute: 'http.route',
+  /** Instance name of an httpCache. */
+  httpCacheName: 'http.cache.name',
+  /** What httpCache did: `hit`, `stale`, `miss`, `collapsed` (served by another request's origin call), `bypass`. */
+  httpCacheResult: 'http.cache.result',
+  /** Bytes of response bodies: `identity` (before content coding) or `sent` (as sent). */
+  httpCacheBytes: 'http.cache.bytes.kind',
+  /** A content coding: `zstd`, `br`, `gzip`, `identity`. */
+  httpCacheCoding: 'http.cache.coding',
   /** TierCache: `sent` or `received` (invalidations). */
   tierDirection: 'tier.direction',
   /** TierCache: what an invalidation covers: `key`, `tag` or `clear`. */
@@ -298,6 +308,47 @@ export const CodecMetrics = {
     type: 'updowncounter',
     unit: '{thread}',
     description: 'Worker threads alive in the codec offload pool.',
+  }),
+} as const;
+
+/** httpCache (ts/http). */
+export const HttpCacheMetrics = {
+  /** Requests by `http.cache.result` and `http.route`. */
+  requests: defineMetric({
+    name: 'http.cache.requests',
+    type: 'counter',
+    unit: '{request}',
+    description: 'Requests seen by httpCache, by result (hit, stale, miss, collapsed, bypass) and route.',
+  }),
+  /** Hits (fresh and stale) over hits + misses + collapsed, per route. */
+  hitRatio: defineMetric({
+    name: 'http.cache.hit_ratio',
+    type: 'gauge',
+    unit: '1',
+    description: 'Share of cacheable requests answered from the cache (fresh or stale), per route.',
+  }),
+  /** Calls of the wrapped handler, per route (misses, refreshes and bypasses). */
+  originCalls: defineMetric({
+    name: 'http.cache.origin.calls',
+    type: 'counter',
+    unit: '{call}',
+    description: 'Times the wrapped handler ran, per route.',
+  }),
+  /** Response body bytes before content coding and as sent; their ratio is the compression ratio. */
+  bytes: defineMetric({
+    name: 'http.cache.bytes',
+    type: 'counter',
+    unit: 'By',
+    description: 'Response body bytes, identity (before content coding) and sent, from the cache.',
+  }),
+  /** Responses stored. */
+  stores: defineMetric({ name: 'http.cache.stores', type: 'counter', unit: '{response}', description: 'Responses httpCache stored.' }),
+  /** Representations produced from stored responses, by coding. */
+  encodings: defineMetric({
+    name: 'http.cache.encodings',
+    type: 'counter',
+    unit: '{representation}',
+    description: 'Representations (br, gzip, identity) produced once from a stored response, by coding.',
   }),
 } as const;
 

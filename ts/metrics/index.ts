@@ -6,7 +6,7 @@ export { Histogram } from './histogram.js';
 export type { BucketedHistogram } from './bucketed.js';
 export { defineMetric, DURATION_BUCKETS, SIZE_BUCKETS, COUNT_BUCKETS } from './definition.js';
 export type { AttributeValue, Attributes, MetricDefinition, MetricType } from './definition.js';
-export { Attr, BatchMetrics, CacheMetrics, CodecMetrics, PoolMetrics, TierMetrics } from './conventions.js';
+export { Attr, BatchMetrics, CacheMetrics, CodecMetrics, HttpCacheMetrics, PoolMetrics, TierMetrics } from './conventions.js';
 export { formatPrometheus, prometheusName } from './prometheus.js';
 export type { PrometheusOptions } from './prometheus.js';
 export { instanceAttributes, nowNs, resolveMetricsOption } from './options.js';
