@@ -37,6 +37,8 @@ test('wrong kinds and unknown options are TypeErrors naming the option', (t) => 
   t.throws(make({ dedupe: 1 }), { instanceOf: TypeError, message: /options\.dedupe must be a boolean/ });
   t.throws(make({ keyOf: 'id' }), { instanceOf: TypeError, message: /options\.keyOf must be a function/ });
   t.throws(make({ sizeOf: 3 }), { instanceOf: TypeError, message: /options\.sizeOf must be a function/ });
+  t.throws(make({ clock: 'manual' }), { instanceOf: TypeError, message: /options\.clock must be an object/ });
+  t.throws(make({ clock: { now: () => 0 } }), { instanceOf: TypeError, message: /options\.clock\.setTimer must be a function/ });
   t.throws(make({ maxBatchSise: 10 }), { instanceOf: TypeError, message: /options\.maxBatchSise is not a known option/ });
   const bp = new BatchProcessor<string, string>({ execute });
   t.throws(() => bp.load('a', { signal: 'x' as unknown as AbortSignal }), { instanceOf: TypeError, message: /options\.signal must be an AbortSignal/ });
