@@ -1,5 +1,11 @@
 import test from 'ava';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { requireNativeBinding } from '../ts/native/index.js';
+import { waitFor } from './helpers/wait.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 // The raw fast paths take a handle and typed data from JavaScript: every
 // misuse must come back as a coded error, never a crash or another
@@ -37,4 +43,26 @@ test('ingest decodes a joined text and writes decisions in place', (t) => {
   fast.ingest(acc.handle, 'abab', stage, 3);
   t.deepEqual([stage[0], stage[3], stage[6]], [1, (1 << 3) | 1, 0]);
   t.deepEqual(acc.stats().slice(0, 2), [3, 1]);
+});
+
+test('a collected accumulator frees its registry slot: the registry is bounded by the most alive at once', async (t) => {
+  const indexOf = (handle: number) => handle % 2 ** 24;
+  let alive = Array.from({ length: 2000 }, make);
+  const oldHandles = new Set(alive.map((a) => a.handle));
+  const peak = Math.max(...alive.map((a) => indexOf(a.handle)));
+  const before = binding.batchAccumulatorCount();
+  t.true(before >= 2000);
+  alive = [];
+  // When finalizers run after a collection is up to V8 and Node: wait for the state, not for a time.
+  await waitFor('the 2000 dropped accumulators to be finalized', () => {
+    gc();
+    return binding.batchAccumulatorCount() <= before - 2000;
+  });
+  // As many again while the freed slots are there: every one reuses a slot, none grows the registry.
+  alive = Array.from({ length: 2000 }, make);
+  const indexes = alive.map((a) => indexOf(a.handle));
+  t.true(Math.max(...indexes) <= peak, `index ${Math.max(...indexes)} past the peak ${peak}`);
+  t.is(new Set(indexes).size, 2000);
+  t.false(alive.some((a) => oldHandles.has(a.handle)), 'a reused slot gets a new generation: old handles stay stale');
+  t.true(binding.batchAccumulatorCount() <= before, 'live accumulators are counted, dropped ones are not');
 });
