@@ -50,3 +50,27 @@ test('Infinity disables the caps that accept it, and defaults are applied', asyn
   t.is(await bp.load('a'), 'a');
   t.throws(make({ maxBatchSize: Infinity }), { instanceOf: RangeError, message: /options\.maxBatchSize/ });
 });
+
+test('NaN is refused as a key identity with a RangeError naming the argument; nothing is loaded', async (t) => {
+  const calls: unknown[][] = [];
+  const bp = new BatchProcessor<number, string>({
+    execute: (keys) => {
+      calls.push(keys);
+      return keys.map(String);
+    },
+  });
+  t.throws(() => bp.load(Number.NaN), { instanceOf: RangeError, message: /^key must not be NaN/ });
+  t.throws(() => bp.loadMany([1, Number.NaN]), { instanceOf: RangeError, message: /^keys\[1\] must not be NaN/ });
+  const byId = new BatchProcessor<{ id: number }, string>({ execute: (keys) => keys.map((k) => String(k.id)), keyOf: (k) => k.id });
+  t.throws(() => byId.load({ id: Number.NaN }), { instanceOf: RangeError, message: /^options\.keyOf returned NaN for key/ });
+  t.throws(() => byId.loadMany([{ id: 1 }, { id: Number.NaN }]), { instanceOf: RangeError, message: /^options\.keyOf returned NaN for keys\[1\]/ });
+  // Numbers are otherwise identities as Map keys: -0 is 0, Infinity is a key.
+  t.deepEqual(await Promise.all([bp.load(-0), bp.load(0), bp.load(Infinity)]), ['0', '0', 'Infinity']);
+  t.deepEqual(calls, [[-0, Infinity]]);
+  t.is(bp.stats().loads, 3, 'the refused loads never reached the accumulator');
+});
+
+test('with dedupe off keys are not identified, so NaN is an ordinary key', async (t) => {
+  const bp = new BatchProcessor<number, string>({ execute: (keys) => keys.map(String), dedupe: false });
+  t.deepEqual(await Promise.all([bp.load(Number.NaN), bp.load(Number.NaN)]), ['NaN', 'NaN']);
+});

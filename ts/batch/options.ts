@@ -52,9 +52,10 @@ export interface BatchProcessorOptions<K, V> {
   /** Identical keys in the open batch share one slot and fan out to every caller. Default true. */
   dedupe?: boolean;
   /**
-   * The dedupe identity of a key: a string or a number, compared exactly
-   * (as Map keys). Default: the key itself, which must then be a string or a
-   * number. Also used to match the keys of a Map returned by `execute`.
+   * The dedupe identity of a key: a string or a number other than NaN,
+   * compared exactly (as Map keys: -0 equals 0). Default: the key itself,
+   * which must then be a string or a number; NaN is a RangeError (see
+   * docs/batch.md). Also used to match the keys of a Map returned by `execute`.
    */
   keyOf?: (key: K) => string | number;
   /**

@@ -355,14 +355,17 @@ export class BatchProcessor<K, V> {
   private identify(key: K, index: number): KeyId {
     const keyOf = this.keyOf;
     if (keyOf === undefined) {
-      if (typeof key === 'string' || typeof key === 'number') return key;
+      if (typeof key === 'string') return key;
+      if (typeof key === 'number') {
+        if (!Number.isNaN(key)) return key;
+        throw new RangeError(`${argName(index)} must not be NaN (a failed number conversion?); a key is a string or a number`);
+      }
       throw new TypeError(`${argName(index)} must be a string or a number, got ${describe(key)}; set options.keyOf to identify other keys`);
     }
     const id = keyOf(key);
-    if (typeof id !== 'string' && typeof id !== 'number') {
-      throw new TypeError(`options.keyOf must return a string or a number, got ${describe(id)} for ${argName(index)}`);
-    }
-    return id;
+    if (typeof id === 'string' || (typeof id === 'number' && !Number.isNaN(id))) return id;
+    if (typeof id === 'number') throw new RangeError(`options.keyOf returned NaN for ${argName(index)}; return a string or a number other than NaN`);
+    throw new TypeError(`options.keyOf must return a string or a number, got ${describe(id)} for ${argName(index)}`);
   }
 
   private measure(key: K, index: number): number {
