@@ -27,7 +27,8 @@ test('wrong argument types are ERR_INVALID_ARG_VALUE errors naming the argument'
   const stage = new Float64Array(3);
   t.throws(() => fast.ingest(acc.handle, 5 as unknown as string, stage, 1), { code: 'ERR_INVALID_ARG_VALUE', message: /text must be a string/ });
   t.throws(() => fast.ingest(acc.handle, '', new Int32Array(3) as unknown as Float64Array, 1), { code: 'ERR_INVALID_ARG_VALUE', message: /stage must be a Float64Array/ });
-  t.throws(() => fast.ingest(acc.handle, '', stage, 2), { code: 'ERR_INVALID_ARG_VALUE', message: /too few for 2 loads/ });
+  t.throws(() => fast.ingest(acc.handle, '', stage, 2), { code: 'ERR_INVALID_ARG_VALUE', message: 'stage holds 3 values, too few for 2 loads' });
+  t.throws(() => fast.ingest(acc.handle, '', stage.subarray(0, 2), 1), { code: 'ERR_INVALID_ARG_VALUE', message: 'stage holds 2 values, too few for 1 load' });
   t.throws(() => fast.ingest(acc.handle, '', stage, -1), { code: 'ERR_INVALID_ARG_VALUE', message: /count must be a non-negative integer/ });
   t.throws(() => fast.ingest('h' as unknown as number, '', stage, 0), { code: 'ERR_INVALID_ARG_VALUE', message: /handle must be a number/ });
   t.throws(() => fast.seal(acc.handle, 9), { code: 'ERR_INVALID_ARG_VALUE', message: /reason must be between 0 and 6/ });

@@ -210,6 +210,7 @@ test('foreign bytes (plain text, gzip, a bare zstd frame, random) are ERR_CODEC_
     Buffer.from([0xf7]),
   ];
   for (const bytes of foreign) t.throws(() => codec.decode(bytes), isCode(ErrorCode.CODEC_CORRUPT));
+  t.throws(() => codec.decode(Buffer.from([0xf7])), { message: /^encoded value is truncated: 1 byte, shorter than the 2-byte header$/ });
   for (let seed = 1; seed < 200; seed++) {
     const bytes = randomBytes(1 + (seed % 64), seed);
     bytes[0] = 0xf7;
@@ -222,7 +223,8 @@ test('foreign bytes (plain text, gzip, a bare zstd frame, random) are ERR_CODEC_
 test('a zstd payload followed by trailing bytes is ERR_CODEC_CORRUPT', (t) => {
   const codec = new Codec(noMetrics);
   const encoded = codec.encode(jsonPayload(4096, 1));
-  t.throws(() => codec.decode(Buffer.concat([encoded, Buffer.from([0])])), isCode(ErrorCode.CODEC_CORRUPT));
+  t.throws(() => codec.decode(Buffer.concat([encoded, Buffer.from([0])])), { ...isCode(ErrorCode.CODEC_CORRUPT), message: 'zstd frame is followed by 1 unexpected byte' });
+  t.throws(() => codec.decode(Buffer.concat([encoded, Buffer.from([0, 0])])), { ...isCode(ErrorCode.CODEC_CORRUPT), message: 'zstd frame is followed by 2 unexpected bytes' });
 });
 
 test('a newer format version or algorithm is ERR_CODEC_UNSUPPORTED, reserved bits are corrupt', (t) => {

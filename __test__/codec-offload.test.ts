@@ -156,7 +156,11 @@ test('a full offload queue rejects at once with ERR_CODEC_QUEUE_FULL', async (t)
   t.teardown(() => codec.close());
   const input = jsonPayload(256 * 1024, 11);
   const accepted = [codec.encodeAsync(input), codec.encodeAsync(input), codec.encodeAsync(input)];
-  await t.throwsAsync(codec.encodeAsync(input), { instanceOf: TierCacheError, code: ErrorCode.CODEC_QUEUE_FULL });
+  await t.throwsAsync(codec.encodeAsync(input), {
+    instanceOf: TierCacheError,
+    code: ErrorCode.CODEC_QUEUE_FULL,
+    message: 'codec offload queue is full (1 thread busy and 2 tasks waiting; options.offload.maxQueue)',
+  });
   t.is((await Promise.all(accepted)).length, 3);
   t.true((await codec.encodeAsync(input)).length > 0, 'accepts again once the queue drained');
 });

@@ -4,6 +4,7 @@
  * promises, timers and results; the accumulator (native or its JS twin)
  * makes every slot, dedupe, byte, trigger and bound decision.
  */
+import { plural } from '../common/plural.js';
 import type { Clock, TimerHandle } from '../common/clock.js';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
 import { checkInteger, checkNumber, checkOptionalBoolean, checkOptionalSignal, checkOptionsObject, checkKnownKeys, describe } from '../common/validate.js';
@@ -657,7 +658,7 @@ export class BatchProcessor<K, V> {
       this.recordExecute(startedAt, ErrorCode.BATCH_EXECUTE_FAILED);
       this.failedBatches++;
       const reason = err instanceof Error ? err.message : describe(err);
-      const error = new TierCacheError(ErrorCode.BATCH_EXECUTE_FAILED, `execute failed for a batch of ${count} keys: ${reason}`, { cause: err });
+      const error = new TierCacheError(ErrorCode.BATCH_EXECUTE_FAILED, `execute failed for a batch of ${plural(count, 'key')}: ${reason}`, { cause: err });
       failWaiters(batch, () => error);
     }
     this.pump();

@@ -3,6 +3,7 @@
  * offload workers: envelope, thresholds, zstd calls and the decompression
  * bomb guard. No metrics, no validation of options (done once in options.ts).
  */
+import { plural } from '../common/plural.js';
 import type * as Zstd from 'zstd-napi/binding';
 import { zstd } from './zstd.js';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
@@ -45,10 +46,13 @@ function corrupt(message: string, cause?: unknown): TierCacheError {
   return new TierCacheError(ErrorCode.CODEC_CORRUPT, message, cause === undefined ? undefined : { cause });
 }
 
-function tooLarge(declared: number | string, limit: number): TierCacheError {
+/** `declared`: the size the frame declares, or null when it grew past the limit while streaming. */
+function tooLarge(declared: number | null, limit: number): TierCacheError {
   return new TierCacheError(
     ErrorCode.CODEC_TOO_LARGE,
-    `encoded value decompresses to ${declared} bytes, more than maxDecompressedBytes (${limit}); rejected before allocating`,
+    declared === null
+      ? `encoded value decompresses to more than maxDecompressedBytes (${limit}); stopped while streaming`
+      : `encoded value decompresses to ${plural(declared, 'byte')}, more than maxDecompressedBytes (${limit}); rejected before allocating`,
   );
 }
 
@@ -176,7 +180,7 @@ export class CodecEngine {
       throw corrupt('zstd frame is truncated or corrupt', err);
     }
     if (frameSize !== payload.length) {
-      throw corrupt(`zstd frame is followed by ${payload.length - frameSize} unexpected bytes`);
+      throw corrupt(`zstd frame is followed by ${plural(payload.length - frameSize, 'unexpected byte')}`);
     }
     this.outcome = Outcome.COMPRESSED;
     if (declared === null) return this.decodeStreaming(payload, dictionary, limit);
@@ -188,7 +192,7 @@ export class CodecEngine {
     } catch (err) {
       throw mapZstdError(err);
     }
-    if (written !== declared) throw corrupt(`zstd frame declared ${declared} bytes but held ${written}`);
+    if (written !== declared) throw corrupt(`zstd frame declared ${plural(declared, 'byte')} but held ${written}`);
     return out;
   }
 
@@ -207,11 +211,11 @@ export class CodecEngine {
         const chunk = Buffer.allocUnsafe(Math.min(zstd().dStreamOutSize(), limit - total + 1));
         const [remaining, produced, consumed] = dctx.decompressStream(chunk, input);
         total += produced;
-        if (total > limit) throw tooLarge(`more than ${limit}`, limit);
+        if (total > limit) throw tooLarge(null, limit);
         if (produced > 0) chunks.push(chunk.subarray(0, produced));
         input = input.subarray(consumed);
         if (remaining === 0) {
-          if (input.length !== 0) throw corrupt(`zstd frame is followed by ${input.length} unexpected bytes`);
+          if (input.length !== 0) throw corrupt(`zstd frame is followed by ${plural(input.length, 'unexpected byte')}`);
           break;
         }
         if (produced === 0 && consumed === 0) throw corrupt('zstd frame is truncated');

@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod dict;
 pub mod error;
+mod text;
 
 pub use error::{Error, ErrorKind, Result};
 pub mod batch;
