@@ -10,7 +10,8 @@ const path = require('node:path');
 const assert = require('node:assert/strict');
 
 const root = path.join(__dirname, '..');
-const raw = require(path.join(root, 'ts/native/generated/binding.js'));
+// The addon as tiercache loads it (the checkout's build, else the platform package).
+const raw = require(path.join(root, 'dist/native/index.js')).requireNativeBinding();
 const dist = require(path.join(root, 'dist/index.js'));
 
 const gc = globalThis.gc;
@@ -160,6 +161,36 @@ const CALLS = {
     }
     throws(() => new binding.NativeBatchAccumulator(0, 1, 1, 1, 1, true, false));
   },
+  zstdFrames() {
+    const dictionary = Buffer.from(Array.from({ length: 200 }, (_, i) => `{"id":${i},"name":"user ${i}"}`).join(''));
+    for (const dict of [null, dictionary]) {
+      const compressor = new binding.NativeZstdCompressor(3, true, dict);
+      const decompressor = new binding.NativeZstdDecompressor();
+      if (dict !== null) decompressor.addDictionary(7, dict, 'options.dictionary');
+      const id = dict === null ? 0 : 7;
+      for (let i = 0; i < ROUNDS; i++) {
+        const input = Buffer.from(`{"id":${i},"name":"user ${i}","tags":["a","b"]}`.repeat(1 + (i % 50)));
+        const out = Buffer.alloc(input.length + 1024);
+        const frame = out.subarray(0, compressor.compress(input, out));
+        const back = Buffer.alloc(input.length);
+        decompressor.decompressInto(frame, id, 1 << 20, back);
+        assert.ok(back.equals(input));
+        assert.ok(decompressor.decompress(frame, id, 1 << 20).equals(input));
+        if (i % 20 === 0) {
+          throws(() => decompressor.decompress(frame.subarray(0, frame.length - 3), id, 1 << 20)); // truncated
+          throws(() => decompressor.decompress(frame, id, 1)); // over the limit
+          throws(() => decompressor.decompressInto(frame, id, 1 << 20, Buffer.alloc(1))); // wrong size
+        }
+      }
+      // A frame without a content size is streamed: RLE blocks of 128 KiB, and one over the limit.
+      const rle = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 11 << 3];
+      for (let b = 0; b < 8; b++) rle.push(...[(b === 7 ? 1 : 0) | (1 << 1) | ((128 * 1024) << 3)].flatMap((h) => [h & 0xff, (h >>> 8) & 0xff, (h >>> 16) & 0xff]), 0x41);
+      assert.equal(decompressor.decompress(Buffer.from(rle), 0, 1 << 21).length, 8 * 128 * 1024);
+      throws(() => decompressor.decompress(Buffer.from(rle), 0, 1 << 19));
+      throws(() => decompressor.decompress(Buffer.from(rle), 99, 1 << 21)); // unknown dictionary
+    }
+    throws(() => new binding.NativeZstdDecompressor().addDictionary(0, dictionary, 'options.dictionary')); // id 0 is refused
+  },
   dictionaries() {
     const samples = Array.from({ length: 300 }, (_, i) => Buffer.from(JSON.stringify({ id: i, name: `user ${i}`, tags: ['a', 'b', i % 7] })));
     const data = Buffer.concat(samples);
@@ -184,6 +215,12 @@ async function components() {
   const shared = dist.LocalCache.shared('valgrind-component', { maxEntries: 50, metrics: false });
   shared.set('k', 'v');
   dist.LocalCache.deleteShared('valgrind-component');
+  const codec = new dist.Codec({ zstd: 'native', metrics: false, dictionary: Buffer.from('{"id":1,"name":"x"}'.repeat(40)) });
+  for (let i = 0; i < ROUNDS; i++) {
+    const value = Buffer.from(`{"id":${i},"name":"user"}`.repeat(1 + (i % 30)));
+    assert.ok(codec.decode(codec.encode(value)).equals(value));
+  }
+  await codec.close();
   const bp = new dist.BatchProcessor({ execute: async (keys) => keys.map((k) => `${k}!`), maxBatchSize: 16, metrics: false });
   const loads = [];
   for (let i = 0; i < ROUNDS; i++) loads.push(bp.load(`k${i % 50}`), bp.load(i));

@@ -1,6 +1,5 @@
-import test from 'ava';
 import { ErrorCode } from '../ts/common/errors.js';
-import { Codec } from '../ts/codec/index.js';
+import { Codec, serialTest as test } from './helpers/codec-backends.js';
 import { metrics as defaultRegistry, MetricsRegistry } from '../ts/metrics/index.js';
 import { metricValue as value } from './helpers/metrics.js';
 import { jsonPayload, randomBytes } from './helpers/payloads.js';

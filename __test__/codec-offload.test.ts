@@ -1,7 +1,6 @@
-import test from 'ava';
 import * as path from 'node:path';
 import { ErrorCode, TierCacheError } from '../ts/common/errors.js';
-import { Codec } from '../ts/codec/index.js';
+import { Codec, currentBackend, test } from './helpers/codec-backends.js';
 import { OffloadPool } from '../ts/codec/offload.js';
 import { resolveCodecOptions } from '../ts/codec/options.js';
 import { Op, type WorkerResult } from '../ts/codec/protocol.js';
@@ -18,7 +17,7 @@ function durationCount(registry: MetricsRegistry, operation: string, execution: 
 }
 
 function fixturePool(worker: string, threads: number): OffloadPool {
-  const settings = resolveCodecOptions({ metrics: false }).engine;
+  const settings = resolveCodecOptions({ metrics: false, zstd: currentBackend() }).engine;
   return new OffloadPool(
     path.join(__dirname, 'fixtures', worker),
     { minBytes: 0, threads, idleTimeoutMs: 1000, maxQueue: 100 },

@@ -1,5 +1,4 @@
-import test from 'ava';
-import { Codec } from '../ts/codec/index.js';
+import { Codec, test } from './helpers/codec-backends.js';
 import { MAX_LEVEL } from '../ts/codec/options.js';
 import { fixtureDictionary } from './helpers/dictionary.js';
 import { jsonPayload, jsonValues, randomBytes } from './helpers/payloads.js';

@@ -29,10 +29,13 @@ async function compression() {
   for (const [label, size] of SIZES) {
     const input = typeof size === 'string' ? require('node:fs').readFileSync(size) : jsonPayload(size, 42);
     const codecs = LEVELS.map((level) => [level, new Codec(codecOptions({ level }))]);
+    // The same level on the native addon's zstd, the Codec's fallback when zstd-napi cannot load.
+    const addon = new Codec(codecOptions({ level: 3, zstd: 'native' }));
     const cases = [
       { name: 'gzip (zlib default, level 6)', fn: () => zlib.gzipSync(input), out: zlib.gzipSync(input).length },
       { name: 'brotli (zlib default, quality 11)', fn: () => zlib.brotliCompressSync(input), out: zlib.brotliCompressSync(input).length },
       ...codecs.map(([level, codec]) => ({ name: `zstd ${level}`, fn: () => codec.encode(input), out: codec.encode(input).length })),
+      { name: 'zstd 3 on the addon', fn: () => addon.encode(input), out: addon.encode(input).length },
     ];
     const results = await runSuite(`compress ${label}`, cases, { minSamples: 5 });
     const speed = results.map((r) => ({ name: r.name, value: (r.hz * input.length) / MB, rme: r.rme }));
@@ -44,6 +47,7 @@ async function compression() {
 
     const gz = zlib.gzipSync(input);
     const br = zlib.brotliCompressSync(input);
+    const addonEncoded = addon.encode(input);
     const dcases = [
       { name: 'gunzip', fn: () => zlib.gunzipSync(gz) },
       { name: 'brotli decompress', fn: () => zlib.brotliDecompressSync(br) },
@@ -51,6 +55,7 @@ async function compression() {
         const encoded = codec.encode(input);
         return { name: `zstd ${level} decode`, fn: () => codec.decode(encoded) };
       }),
+      { name: 'zstd 3 decode on the addon', fn: () => addon.decode(addonEncoded) },
     ];
     const dresults = await runSuite(`decompress ${label}`, dcases, { minSamples: 10 });
     const dspeed = dresults.map((r) => ({ name: r.name, value: (r.hz * input.length) / MB, rme: r.rme }));

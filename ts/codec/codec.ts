@@ -6,12 +6,11 @@
  */
 import { plural } from '../common/plural.js';
 import * as path from 'node:path';
-import { zstd } from './zstd.js';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
 import { checkKnownKeys, checkOptionalInteger, checkOptionsObject, describe } from '../common/validate.js';
 import type { Registration } from '../metrics/registry.js';
+import type { ZstdBackend } from './backend.js';
 import { CodecEngine } from './engine.js';
-import { ALGORITHM_ZSTD, readHeader, type Header } from './format.js';
 import { OffloadPool } from './offload.js';
 import { resolveCodecOptions, type CodecOptions } from './options.js';
 import { Op, type WorkerResult } from './protocol.js';
@@ -53,12 +52,17 @@ export class Codec {
   readonly dictionaryId: number;
   /** Async calls offload values of at least this many bytes (null when offload is off). */
   readonly offloadMinBytes: number | null;
+  /**
+   * The zstd this codec runs on: `'zstd-napi'` (preferred) or `'native'`
+   * (tiercache's addon, used when zstd-napi cannot be loaded). Both write
+   * and read the same values.
+   */
+  readonly zstd: ZstdBackend;
 
   private readonly engine: CodecEngine;
   private readonly recorder = new CodecRecorder();
   private readonly registration: Registration | null;
   private readonly pool: OffloadPool | null;
-  private readonly header: Header = { algorithm: 0, dictionaryId: 0, payloadOffset: 0 };
   private closePromise: Promise<void> | null = null;
   /** Input buffers handed back by workers, reused for the next offloaded copies (warm pages, no faults). */
   private readonly spares: ArrayBuffer[] = [];
@@ -71,6 +75,7 @@ export class Codec {
     this.minBytes = resolved.engine.minBytes;
     this.maxDecompressedBytes = resolved.engine.maxDecompressedBytes;
     this.dictionaryId = this.engine.dictionaryId;
+    this.zstd = resolved.engine.zstd;
     this.offloadMinBytes = resolved.offload === null ? null : resolved.offload.minBytes;
     this.pool = resolved.offload === null ? null : new OffloadPool(WORKER_FILE, resolved.offload, { settings: resolved.engine });
     this.recorder.pool = this.pool;
@@ -123,7 +128,7 @@ export class Codec {
   /** Like decode; values that decompress to at least `offload.minBytes` are decoded on a worker thread. */
   async decodeAsync(bytes: Uint8Array): Promise<Buffer> {
     this.checkDecodeInput(bytes);
-    if (this.pool === null || this.decodedSizeHint(bytes) < this.offloadMinBytes!) return this.decode(bytes);
+    if (this.pool === null || this.engine.decodedSizeHint(bytes) < this.offloadMinBytes!) return this.decode(bytes);
     const result = await this.offload(Op.DECODE, bytes);
     const out = Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.length);
     this.recorder.decoded(result.outcome, bytes.length, out.length, result.ns, true);
@@ -186,18 +191,6 @@ export class Codec {
     if (buffer.byteLength > MAX_SPARE_BYTES || buffer.byteLength < MIN_SPARE_BYTES) return;
     // Keep a few per thread; beyond that let the GC have them.
     if (this.spares.length < 2 * (this.pool?.maxThreads ?? 1) + 2) this.spares.push(buffer);
-  }
-
-  /** Size decode will produce, from the headers (cheap), to choose inline or worker. */
-  private decodedSizeHint(bytes: Uint8Array): number {
-    try {
-      const header = readHeader(bytes, this.header);
-      if (header.algorithm !== ALGORITHM_ZSTD) return 0;
-      return zstd().getFrameContentSize(bytes.subarray(header.payloadOffset)) ?? bytes.length;
-    } catch {
-      // Let decode report the problem with its typed error, inline.
-      return 0;
-    }
   }
 
   private checkEncodeInput(value: unknown): Uint8Array {

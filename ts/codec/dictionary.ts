@@ -1,12 +1,12 @@
 /**
- * Dictionaries for small values: the id that travels in each value's header
- * and the prepared form decode uses. Loaded by offload workers too, so it must
- * not load the native addon (training lives in train.ts).
+ * Dictionaries for small values: the id that travels in each value's header.
+ * Independent of the zstd backend (each prepares its own decoding form, in
+ * frames.ts), so `dictionaryId` works without any native code.
  */
-import type * as Zstd from 'zstd-napi/binding';
-import { zstd } from './zstd.js';
-import { ErrorCode, TierCacheError } from '../common/errors.js';
 import { describe } from '../common/validate.js';
+
+/** Magic number at the start of a trained (non raw-content) zstd dictionary. */
+const DICTIONARY_MAGIC = 0xec30a437;
 
 /** FNV-1a, 32 bits: a stable id for raw-content dictionaries, which declare none. */
 function fnv1a32(bytes: Uint8Array): number {
@@ -18,40 +18,38 @@ function fnv1a32(bytes: Uint8Array): number {
   return hash >>> 0;
 }
 
+function readU32(bytes: Uint8Array, at: number): number {
+  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
+}
+
 /**
  * The id written into the header of values compressed with `dictionary`: the
- * id a trained dictionary declares, or a hash of a raw-content dictionary
- * (any bytes used as shared history). Never 0.
+ * id a trained dictionary declares (what zstd's ZDICT_getDictID reads), or a
+ * hash of a raw-content dictionary (any bytes used as shared history). Never 0.
  */
 export function dictionaryId(dictionary: Uint8Array): number {
-  const declared = zstd().getDictIDFromDict(dictionary);
-  if (declared !== 0) return declared;
+  if (dictionary.length >= 8 && readU32(dictionary, 0) === DICTIONARY_MAGIC) {
+    const declared = readU32(dictionary, 4);
+    if (declared !== 0) return declared;
+  }
   return fnv1a32(dictionary) || 1;
 }
 
-/** A dictionary ready to decode with. */
-export interface PreparedDictionary {
+/** A dictionary given as an option: a private copy and its id. */
+export interface DictionaryBytes {
   readonly id: number;
   readonly bytes: Uint8Array;
-  readonly ddict: Zstd.DDict;
+  /** The option it came from, for error messages. */
+  readonly name: string;
 }
 
-/** Validates and prepares a dictionary given as an option. */
-export function prepareDictionary(value: unknown, name: string): PreparedDictionary {
+/** Validates a dictionary option (TypeError/RangeError naming it) and copies it. */
+export function checkDictionary(value: unknown, name: string): DictionaryBytes {
   if (!(value instanceof Uint8Array)) {
     throw new TypeError(`${name} must be a Buffer or Uint8Array, got ${describe(value)}`);
   }
   if (value.length < 8) throw new RangeError(`${name} must be at least 8 bytes, got ${value.length}`);
   // Copied so later changes to the caller's buffer cannot change what decodes.
   const bytes = new Uint8Array(value);
-  let ddict: Zstd.DDict;
-  try {
-    ddict = new (zstd().DDict)(bytes);
-  } catch (err) {
-    throw new TierCacheError(ErrorCode.CODEC_DICTIONARY, `${name} is not a usable zstd dictionary: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  return { id: dictionaryId(bytes), bytes, ddict };
+  return { id: dictionaryId(bytes), bytes, name };
 }
-

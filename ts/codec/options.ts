@@ -1,6 +1,6 @@
 /** Validation and defaults of `new Codec(options)`. */
 import * as os from 'node:os';
-import { zstd } from './zstd.js';
+import { resolveZstdBackend, ZSTD_BACKENDS, type ZstdBackend } from './backend.js';
 import {
   checkKnownKeys,
   checkNumber,
@@ -15,6 +15,10 @@ import type { MetricsOption } from '../metrics/options.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import type { EngineSettings } from './engine.js';
 
+/** zstd's fastest level (ZSTD_minCLevel of libzstd 1.5: -(1 << 17)). */
+export const ZSTD_MIN_LEVEL = -131072;
+/** zstd's strongest level (ZSTD_maxCLevel). */
+export const ZSTD_MAX_LEVEL = 22;
 /** Highest level the HTTP zstd profile allows (RFC 9659: window <= 8 MiB); higher levels are clamped to it. */
 export const MAX_LEVEL = 19;
 /** Default level, chosen from the measurements in docs/codec.md. */
@@ -70,6 +74,12 @@ export interface CodecOptions {
   metrics?: MetricsOption;
   /** Instance name, reported as the `codec.name` attribute. */
   name?: string;
+  /**
+   * The zstd backend: zstd-napi (preferred) or the native addon's. Chosen
+   * automatically; tests and benchmarks pin it to exercise both.
+   * @internal
+   */
+  zstd?: ZstdBackend;
 }
 
 /** Offload settings after defaults. */
@@ -101,6 +111,7 @@ const KNOWN = [
   'offload',
   'metrics',
   'name',
+  'zstd',
 ] as const;
 
 /** The effective level for a requested one: 0 is zstd's default, above 19 is clamped to 19. */
@@ -130,7 +141,10 @@ function resolveOffload(value: unknown): ResolvedOffload | null {
 export function resolveCodecOptions(options: unknown): ResolvedCodecOptions {
   const o = checkOptionsObject(options, 'options');
   checkKnownKeys(o, 'options', KNOWN);
-  const requestedLevel = checkOptionalInteger(o.level, 'options.level', zstd().minCLevel(), zstd().maxCLevel(), DEFAULT_LEVEL);
+  if (o.zstd !== undefined && !ZSTD_BACKENDS.includes(o.zstd as ZstdBackend)) {
+    throw new TypeError(`options.zstd must be one of ${ZSTD_BACKENDS.map((b) => `'${b}'`).join(', ')}, got ${describe(o.zstd)}`);
+  }
+  const requestedLevel = checkOptionalInteger(o.level, 'options.level', ZSTD_MIN_LEVEL, ZSTD_MAX_LEVEL, DEFAULT_LEVEL);
   let dictionary: Uint8Array | null = null;
   if (o.dictionary !== undefined) {
     if (!(o.dictionary instanceof Uint8Array)) {
@@ -171,8 +185,11 @@ export function resolveCodecOptions(options: unknown): ResolvedCodecOptions {
   const offload = resolveOffload(o.offload);
   const registry = resolveMetricsOption(o.metrics);
   const attributes = instanceAttributes(o.name, 'options.name', 'codec.name');
+  // Last: every argument error comes first, whatever is installed.
+  const zstd = resolveZstdBackend(o.zstd as ZstdBackend | undefined);
   return {
     engine: {
+      zstd,
       level: effectiveLevel(requestedLevel),
       minBytes,
       minSavings,

@@ -43,14 +43,14 @@ export function trainDictionary(samples: readonly Uint8Array[], options?: TrainD
   const binding = nativeBinding;
   if (binding === null) {
     const why =
-      implementation === 'js'
-        ? nativeLoadError === null
-          ? 'TIERCACHE_IMPL=js selects the pure-JS implementation'
-          : `the native addon could not be loaded: ${nativeLoadError.message}`
-        : 'the native addon is not loaded';
+      implementation === 'js' && nativeLoadError === null
+        ? 'TIERCACHE_IMPL=js keeps the addon unloaded in this process; unset it'
+        : (nativeLoadError?.message ?? 'the native addon is not loaded');
     throw new TierCacheError(
       ErrorCode.NATIVE_UNAVAILABLE,
-      `trainDictionary needs the native addon (${why}); train where the addon is available and pass the stored dictionary to new Codec({ dictionary })`,
+      `trainDictionary needs tiercache's native addon (zstd's dictionary builder lives there), and ${why}. ` +
+        'Alternatively train where the addon loads, store the dictionary, and pass it to new Codec({ dictionary }): ' +
+        'encoding and decoding with it need no addon',
       { cause: nativeLoadError ?? undefined },
     );
   }

@@ -12,6 +12,11 @@ pub enum ErrorKind {
     InvalidState,
     /// A compression dictionary could not be built or used.
     Dictionary,
+    /// Compressed bytes are truncated, corrupt or not a zstd frame.
+    Corrupt,
+    /// A compressed value declares or grows past the decode limit, or needs a
+    /// window above it.
+    TooLarge,
 }
 
 /// An error from the core: a kind for programs and a message for people.

@@ -2,6 +2,7 @@
 //! crate and is tested with `cargo test`; `crates/node` only converts.
 
 pub mod cache;
+pub mod codec;
 pub mod dict;
 pub mod error;
 mod text;

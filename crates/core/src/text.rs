@@ -2,7 +2,7 @@
 
 /// `count` followed by `noun` in the right number: `plural(1, "byte")` is
 /// "1 byte", `plural(2, "byte")` is "2 bytes" (regular plurals only).
-pub(crate) fn plural(count: usize, noun: &str) -> String {
+pub(crate) fn plural(count: u64, noun: &str) -> String {
     if count == 1 {
         format!("1 {noun}")
     } else {

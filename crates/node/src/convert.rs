@@ -290,6 +290,39 @@ impl TypeName for Bytes {
 
 impl ValidateNapiValue for Bytes {}
 
+/// The bytes of a Uint8Array (or Buffer) argument the call writes into.
+pub struct BytesMut(Bytes);
+
+impl BytesMut {
+    /// The bytes, writable; valid until the native call returns.
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        if self.0.len == 0 {
+            &mut []
+        } else {
+            // SAFETY: as for `Bytes::as_slice`; the facade passes a view no
+            // other argument of the call aliases.
+            unsafe { std::slice::from_raw_parts_mut(self.0.data.cast_mut(), self.0.len) }
+        }
+    }
+}
+
+impl FromNapiValue for BytesMut {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
+        Bytes::from_napi_value(env, value).map(BytesMut)
+    }
+}
+
+impl TypeName for BytesMut {
+    fn type_name() -> &'static str {
+        "Uint8Array"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+impl ValidateNapiValue for BytesMut {}
+
 /// A JavaScript value already created by raw N-API calls.
 pub struct RawValue(pub sys::napi_value);
 
@@ -332,6 +365,30 @@ pub fn buffer_copy(env: sys::napi_env, bytes: &[u8]) -> napi::Result<RawValue> {
         "create a Buffer",
     )?;
     Ok(RawValue(out))
+}
+
+/// A new Buffer of `len` bytes, filled in place by `fill` (no copy: the
+/// memory is V8's, so the Buffer can be transferred to another thread).
+/// `fill` must write every byte or fail.
+pub fn buffer_filled<E>(
+    env: sys::napi_env,
+    len: usize,
+    fill: impl FnOnce(&mut [u8]) -> Result<(), E>,
+) -> napi::Result<Result<RawValue, E>> {
+    let mut out = ptr::null_mut();
+    let mut data: *mut c_void = ptr::null_mut();
+    check(
+        unsafe { sys::napi_create_buffer(env, len, &mut data, &mut out) },
+        "create a Buffer",
+    )?;
+    let bytes: &mut [u8] = if len == 0 {
+        &mut []
+    } else {
+        // SAFETY: N-API just allocated `len` bytes at `data` for this Buffer,
+        // which nothing else references yet.
+        unsafe { std::slice::from_raw_parts_mut(data.cast(), len) }
+    };
+    Ok(fill(bytes).map(|()| RawValue(out)))
 }
 
 /// A new string decoded from UTF-8 `bytes` (invalid sequences become U+FFFD).

@@ -21,6 +21,14 @@ pub fn map_error(error: Error) -> napi::Error<Code> {
         ErrorKind::InvalidArgument => "ERR_INVALID_ARG_VALUE",
         ErrorKind::InvalidState => "ERR_INVALID_STATE",
         ErrorKind::Dictionary => "ERR_CODEC_DICTIONARY",
+        ErrorKind::Corrupt => "ERR_CODEC_CORRUPT",
+        ErrorKind::TooLarge => "ERR_CODEC_TOO_LARGE",
     };
     napi::Error::new(Code(code), error.message)
+}
+
+/// Maps a failed N-API call (e.g. a Buffer that could not be allocated) to a
+/// JavaScript error with a stable code.
+pub fn map_napi_error(error: napi::Error) -> napi::Error<Code> {
+    napi::Error::new(Code("ERR_INVALID_STATE"), error.reason.clone())
 }

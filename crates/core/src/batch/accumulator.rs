@@ -225,8 +225,8 @@ impl Accumulator {
         if needed.is_none() {
             return Err(Error::invalid_argument(format!(
                 "stage holds {}, too few for {}",
-                plural(stage.len(), "value"),
-                plural(count, "load")
+                plural(stage.len() as u64, "value"),
+                plural(count as u64, "load")
             )));
         }
         let mut text_used = 0usize;
@@ -244,7 +244,7 @@ impl Accumulator {
                 if text_used > text.len() {
                     return Err(Error::invalid_argument(format!(
                         "text keys of the stage need {}, text has {}",
-                        plural(text_used, "code unit"),
+                        plural(text_used as u64, "code unit"),
                         text.len()
                     )));
                 }

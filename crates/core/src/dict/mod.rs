@@ -43,7 +43,7 @@ pub fn train(sample_data: &[u8], sample_sizes: &[usize], max_bytes: usize) -> Re
         return Err(Error::invalid_argument(format!(
             "sample sizes add up to {}, but the sample data holds {}",
             total.map_or_else(|| "more than usize::MAX".to_string(), |t| t.to_string()),
-            plural(sample_data.len(), "byte")
+            plural(sample_data.len() as u64, "byte")
         )));
     }
     zstd::dict::from_continuous(sample_data, sample_sizes, max_bytes).map_err(|err| {
@@ -52,8 +52,8 @@ pub fn train(sample_data: &[u8], sample_sizes: &[usize], max_bytes: usize) -> Re
             format!(
                 "dictionary training failed ({err}): give more and more varied samples \
                  ({} of {} in total were given; zstd suggests about 100 times maxBytes)",
-                plural(sample_sizes.len(), "sample"),
-                plural(sample_data.len(), "byte")
+                plural(sample_sizes.len() as u64, "sample"),
+                plural(sample_data.len() as u64, "byte")
             ),
         )
     })
