@@ -1,20 +1,29 @@
 import test from 'ava';
-import { BatchProcessor, TierCacheError } from '../ts/index.js';
+import { BatchProcessor, ManualClock, TierCacheError } from '../ts/index.js';
 import { afterIo, deferred } from './batch-helpers.js';
 
 test('backpressure: a producer ten times faster than a slow executor never exceeds the queued caps', async (t) => {
   const maxQueued = 50;
   const maxQueuedBytes = 400;
+  const clock = new ManualClock();
   let running = 0;
   let maxRunning = 0;
   const bp = new BatchProcessor<string, string>({
-    execute: async (keys) => {
+    execute: (keys) => {
       running++;
       maxRunning = Math.max(maxRunning, running);
-      await new Promise((r) => setTimeout(r, 10));
-      running--;
-      return keys;
+      return new Promise<string[]>((resolve) =>
+        clock.setTimer(
+          () => {
+            running--;
+            resolve(keys);
+          },
+          10,
+          true,
+        ),
+      );
     },
+    clock,
     maxBatchSize: 10,
     maxWaitMs: 1,
     maxInFlight: 2,
@@ -27,7 +36,7 @@ test('backpressure: a producer ten times faster than a slow executor never excee
   let accepted = 0;
   let refused = 0;
   const all: Promise<unknown>[] = [];
-  // The executor handles ~2 batches of 10 per 10 ms; the producer offers 20 loads per ms.
+  // The executor handles 2 batches of 10 per 10 ms; the producer offers 20 loads per ms.
   for (let round = 0; round < 40; round++) {
     for (let i = 0; i < 20; i++) {
       all.push(
@@ -43,9 +52,11 @@ test('backpressure: a producer ten times faster than a slow executor never excee
     const s = bp.stats();
     maxSeenQueued = Math.max(maxSeenQueued, s.queued);
     maxSeenBytes = Math.max(maxSeenBytes, s.queuedBytes);
-    await new Promise((r) => setTimeout(r, 1));
+    await clock.advance(1);
   }
-  await Promise.all(all);
+  const settled = Promise.all(all);
+  while (bp.stats().queued + bp.stats().inFlight > 0) await clock.advance(10);
+  await settled;
   t.true(maxSeenQueued <= maxQueued, `queued peaked at ${maxSeenQueued}`);
   t.true(maxSeenBytes <= maxQueuedBytes, `queued bytes peaked at ${maxSeenBytes}`);
   t.true(maxRunning <= 2, `in flight peaked at ${maxRunning}`);

@@ -1,8 +1,6 @@
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { BatchProcessor } from '../ts/index.js';
-import { deferred, track } from './batch-helpers.js';
+import { BatchProcessor, ManualClock } from '../ts/index.js';
+import { afterIo, deferred, track } from './batch-helpers.js';
 
 test('close() executes open batches and leaves zero pending promises; later loads reject with ERR_CLOSED', async (t) => {
   const bp = new BatchProcessor<string, string>({ execute: async (keys) => keys.map((k) => k.toUpperCase()), maxWaitMs: 60_000, maxBatchSize: 2 });
@@ -46,31 +44,50 @@ test('close({ flush: false }) rejects queued callers with ERR_CLOSED and waits f
 });
 
 test('close() gives up on an execute that never settles after timeoutMs, rejecting with ERR_TIMEOUT', async (t) => {
-  const bp = new BatchProcessor<string, string>({ execute: () => new Promise<string[]>(() => {}) });
+  const clock = new ManualClock();
+  const bp = new BatchProcessor<string, string>({ execute: () => new Promise<string[]>(() => {}), clock });
   const p = bp.load('a');
-  await new Promise((r) => setImmediate(r));
-  await bp.close({ timeoutMs: 20 });
-  await t.throwsAsync(p, { code: 'ERR_TIMEOUT' });
+  const outcome = track([p]);
+  await afterIo();
+  let closed = false;
+  const closing = bp.close({ timeoutMs: 20 }).then(() => (closed = true));
+  await clock.advance(19);
+  t.false(closed, 'still waiting for execute before the deadline');
+  t.is(outcome.settled(), 0);
+  await clock.advance(1);
+  await closing;
+  await t.throwsAsync(p, { code: 'ERR_TIMEOUT', message: 'close() stopped waiting for execute after 20 ms' });
+  t.is(clock.pendingTimers, 0);
+});
+
+for (const [label, options] of [
+  ['close()', undefined],
+  ['close({ flush: false })', { flush: false }],
+  ['close({ timeoutMs: 0 })', { timeoutMs: 0 }],
+] as const) {
+  test(`an idle ${label} settles at once and arms no timer`, async (t) => {
+    const clock = new ManualClock();
+    const bp = new BatchProcessor<string, string>({ execute: (keys) => keys, clock });
+    const closing = bp.close(options);
+    t.is(clock.pendingTimers, 0, 'no give-up timer for an idle processor');
+    await closing;
+    t.true(bp.stats().closed);
+  });
+}
+
+test('close() after every batch settled arms no timer either', async (t) => {
+  const clock = new ManualClock();
+  const bp = new BatchProcessor<string, string>({ execute: (keys) => keys, maxWaitMs: 5, clock });
+  const p = bp.load('a');
+  await clock.advance(5);
+  t.is(await p, 'a');
+  const closing = bp.close();
+  t.is(clock.pendingTimers, 0);
+  await closing;
 });
 
 test('close() validates its options by name', (t) => {
   const bp = new BatchProcessor<string, string>({ execute: (keys) => keys });
   t.throws(() => bp.close({ flush: 'yes' as unknown as boolean }), { instanceOf: TypeError, message: /options\.flush must be a boolean/ });
   t.throws(() => bp.close({ timeoutMs: -1 }), { instanceOf: RangeError, message: /options\.timeoutMs must be between 0/ });
-});
-
-test('a process with open batches and a window timer exits on its own after close()', (t) => {
-  const script = `
-    const { BatchProcessor } = require(${JSON.stringify(path.join(__dirname, '../ts/index.ts'))});
-    const bp = new BatchProcessor({ execute: async (keys) => keys.map((k) => k + '!'), maxWaitMs: 3600000, maxBatchSize: 1000 });
-    let settled = 0;
-    const loads = [];
-    for (let i = 0; i < 50; i++) loads.push(bp.load('k' + (i % 20)).then(() => settled++));
-    loads.push(bp.loadMany(['x', 'y']).then(() => settled++));
-    bp.close().then(() => setImmediate(() => console.log('settled', settled, bp.stats().queued)));
-  `;
-  const r = spawnSync(process.execPath, ['--import=tsx', '-e', script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env } });
-  t.is(r.error, undefined, 'the child exited by itself before the deadline');
-  t.is(r.status, 0, r.stderr);
-  t.is(r.stdout.trim(), 'settled 51 0');
 });

@@ -88,7 +88,7 @@ test('a wrong-length result rejects every caller of the batch with ERR_BATCH_INV
     t.is(r.status, 'rejected');
     const reason = (r as PromiseRejectedResult).reason as TierCacheError;
     t.is(reason.code, 'ERR_BATCH_INVALID_RESULT');
-    t.regex(reason.message, /returned 1 results for 2 keys/);
+    t.regex(reason.message, /returned 1 result for 2 keys;/);
   }
   t.is(bp.stats().failedBatches, 1);
 });
@@ -116,9 +116,10 @@ test('a throwing or rejecting execute rejects every caller with ERR_BATCH_EXECUT
       const reason = (r as PromiseRejectedResult).reason as TierCacheError;
       t.is(reason.code, 'ERR_BATCH_EXECUTE_FAILED');
       t.is(reason.cause, boom);
-      t.regex(reason.message, /backend down/);
+      t.is(reason.message, 'execute failed for a batch of 2 keys: backend down');
     }
-    t.is(bp.stats().failedBatches, 2);
+    await t.throwsAsync(bp.load('alone'), { message: 'execute failed for a batch of 1 key: backend down' });
+    t.is(bp.stats().failedBatches, 3);
     t.is(bp.stats().inFlight, 0);
     t.deepEqual(await Promise.all([bp.load('later')]).catch((e: TierCacheError) => e.code), 'ERR_BATCH_EXECUTE_FAILED', 'later loads still get an answer');
   }

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { BatchProcessor } from '../ts/index.js';
+import { BatchProcessor, ManualClock } from '../ts/index.js';
 import { afterIo, recorder } from './batch-helpers.js';
 
 const upper = (keys: string[]) => keys.map((k) => k.toUpperCase());
@@ -90,28 +90,43 @@ test("an item larger than maxBatchBytes is rejected with oversize: 'reject'", as
 });
 
 test('maxWaitMs 10 under a steady stream of one load per ms flushes on a fixed window, never starved', async (t) => {
+  const clock = new ManualClock();
   const { batches, execute } = recorder(upper);
-  const bp = new BatchProcessor<string, string>({ execute, maxWaitMs: 10 });
+  const bp = new BatchProcessor<string, string>({ execute, maxWaitMs: 10, clock });
   const loads: Promise<string>[] = [];
-  const total = 120;
-  await new Promise<void>((resolve) => {
-    let i = 0;
-    const timer = setInterval(() => {
-      loads.push(bp.load(`k${i++}`));
-      if (i === total) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 1);
-  });
-  await Promise.all(loads);
-  const sizes = batches.map((b) => b.length);
-  t.is(sizes.reduce((a, b) => a + b, 0), total);
-  // A debounce would send one batch at the end; a fixed 10 ms window sends
-  // many during the stream (bounds are generous: timers drift on busy machines).
-  t.true(batches.length >= 4, `batches: ${sizes.join(',')}`);
-  t.true(Math.max(...sizes) < total / 2, `batches: ${sizes.join(',')}`);
-  t.is(bp.stats().flushes.time, batches.length);
+  for (let i = 0; i < 120; i++) {
+    loads.push(bp.load(`k${i}`));
+    await clock.advance(1);
+  }
+  await clock.advance(10);
+  t.deepEqual(await Promise.all(loads), Array.from({ length: 120 }, (_, i) => `K${i}`));
+  // A debounce would send one batch at the end; a window fixed at the first
+  // load of each batch sends one every 10 ms while the stream goes on.
+  t.deepEqual(
+    batches.map((b) => b.length),
+    Array.from({ length: 12 }, () => 10),
+  );
+  t.deepEqual(batches.flat(), Array.from({ length: 120 }, (_, i) => `k${i}`));
+  t.is(bp.stats().flushes.time, 12);
+  await bp.close();
+  t.is(clock.pendingTimers, 0, 'close() left no timer');
+});
+
+test('the window of a batch opened while another was sealed early waits out its own maxWaitMs', async (t) => {
+  const clock = new ManualClock();
+  const { batches, execute } = recorder(upper);
+  const bp = new BatchProcessor<string, string>({ execute, maxWaitMs: 10, maxBatchSize: 2, clock });
+  const first = [bp.load('a'), bp.load('b')]; // full at once: sealed by size, its timer stays armed
+  await clock.advance(4);
+  const late = bp.load('c'); // opens the next batch at t=4
+  await clock.advance(6); // t=10: the first batch's timer fires, re-armed for c's window
+  t.deepEqual(batches, [['a', 'b']]);
+  await clock.advance(3);
+  t.deepEqual(batches, [['a', 'b']], 'c is still within its own window');
+  await clock.advance(1); // t=14
+  t.deepEqual(batches, [['a', 'b'], ['c']]);
+  t.deepEqual(await Promise.all([...first, late]), ['A', 'B', 'C']);
+  t.is(bp.stats().flushes.time, 1);
   await bp.close();
 });
 

@@ -12,8 +12,8 @@ test('codec metrics match the operations performed', (t) => {
   const noise = randomBytes(5000, 2);
   const encoded = [codec.encode(json), codec.encode(json), codec.encode(small), codec.encode(noise)];
   for (const e of encoded) codec.decode(e);
-  t.throws(() => codec.decode(Buffer.from('garbage!')));
-  t.throws(() => codec.decode(encoded[0].subarray(0, 10)));
+  t.throws(() => codec.decode(Buffer.from('garbage!')), { code: ErrorCode.CODEC_CORRUPT });
+  t.throws(() => codec.decode(encoded[0].subarray(0, 10)), { code: ErrorCode.CODEC_CORRUPT });
 
   const snap = registry.snapshot();
   const base = { 'codec.name': 'values' };

@@ -11,11 +11,20 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+const OPS = 2_000_000;
+/**
+ * Growth allowed between the emptied cache after the first million operations
+ * and after the second: a leak of one byte per operation (a million bytes)
+ * crosses it.
+ */
+const MAX_GROWTH = 2 ** 20;
+
 interface Soak {
   implementation: string;
   budget: number;
   maxBytes: number;
   samples: { op: number; heapUsed: number; size: number }[];
+  cleared: { heapUsed: number; native: number }[];
   notices: number;
   stats: { sets: number; evictions: number; expirations: number; hits: number };
 }
@@ -23,7 +32,7 @@ interface Soak {
 test('two million operations keep bytes within budget and the heap flat', async (t) => {
   const { stdout } = await run(
     process.execPath,
-    ['--import=tsx', '--expose-gc', path.join(__dirname, 'helpers', 'local-soak.ts'), '2000000'],
+    ['--import=tsx', '--expose-gc', path.join(__dirname, 'helpers', 'local-soak.ts'), String(OPS)],
     { env: process.env, maxBuffer: 16 * 2 ** 20, timeout: 600_000 },
   );
   const soak = JSON.parse(stdout) as Soak;
@@ -31,8 +40,17 @@ test('two million operations keep bytes within budget and the heap flat', async 
   t.true(soak.maxBytes <= soak.budget, 'accounted bytes never exceed the budget');
   t.true(soak.stats.evictions > 10_000 && soak.stats.expirations > 10_000 && soak.stats.hits > 10_000, 'every path ran');
   t.true(soak.notices >= soak.stats.evictions + soak.stats.expirations, 'every removal was notified');
+  const mb = (n: number) => `${(n / 2 ** 20).toFixed(2)} MiB`;
+  // The live heap holds the cached values, so it moves with the entries; with
+  // the cache emptied, nothing the second million operations did may remain.
+  const [half, end] = soak.cleared;
+  const heapGrowth = end.heapUsed - half.heapUsed;
+  t.true(heapGrowth < MAX_GROWTH, `the emptied cache's heap grew by ${mb(heapGrowth)} over a million operations`);
+  const nativeGrowth = end.native - half.native;
+  t.true(nativeGrowth < MAX_GROWTH, `the emptied cache's native memory grew by ${mb(nativeGrowth)} over a million operations`);
+  // A coarse backstop over the samples after warm-up (a quarter of the run).
   const warm = soak.samples.filter((s) => s.op >= soak.samples[soak.samples.length - 1].op / 4);
   const first = warm[0].heapUsed;
   const peak = Math.max(...warm.map((s) => s.heapUsed));
-  t.true(peak <= first * 1.5 + 8 * 2 ** 20, `heap grew from ${(first / 2 ** 20).toFixed(1)} MB to ${(peak / 2 ** 20).toFixed(1)} MB`);
+  t.true(peak <= first * 1.5 + 8 * 2 ** 20, `heap grew from ${mb(first)} to ${mb(peak)}`);
 });

@@ -3,6 +3,7 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { Attr, CacheMetrics, CodecMetrics, defineMetric, Histogram, MetricsRegistry, PoolMetrics } from '../ts/metrics/index.js';
 import type { HistogramPointSnapshot, MetricsSnapshot, ValuePointSnapshot } from '../ts/metrics/index.js';
+import { waitFor } from './helpers/wait.js';
 
 function point(snapshot: MetricsSnapshot, name: string, attributes: Record<string, unknown> = {}) {
   const metric = snapshot.metrics.find((m) => m.name === name);
@@ -158,16 +159,15 @@ test('a component that is garbage-collected without close() drops out of the reg
     registry.register({ v: 42 }, (s, sink) => sink.observe(CacheMetrics.entries, s.v));
   })();
   t.is(registry.collectorCount, 1);
-  const deadline = Date.now() + 30_000;
-  const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
-  // WeakRef targets stay alive until the end of the job that created or dereferenced them,
-  // so collect and scrape in separate jobs.
-  while (registry.collectorCount > 0 && Date.now() < deadline) {
-    await tick();
+  // When the collector goes is up to V8: wait for the state (hang guard only).
+  // WeakRef targets stay alive until the end of the job that created or
+  // dereferenced them, so collect and scrape in separate jobs.
+  await waitFor('the dropped component to leave the registry', async () => {
     gc();
-    await tick();
+    await new Promise((resolve) => setImmediate(resolve));
     registry.snapshot();
-  }
+    return registry.collectorCount === 0;
+  });
   t.is(registry.collectorCount, 0);
 });
 

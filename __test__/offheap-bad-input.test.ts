@@ -145,29 +145,32 @@ test('the native functions themselves reject nonsense with errors, never a crash
   const b = requireNativeBinding();
   const c = b.cacheCreate(10, 0, 'tinylfu', 1, true);
   const loose = b as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const attempts: [string, () => unknown][] = [
-    ['create without budgets', () => b.cacheCreate(0, 0, 'lru', 1, false)],
-    ['create with a bad policy', () => b.cacheCreate(1, 0, 'arc', 1, false)],
-    ['create with bad shards', () => b.cacheCreate(8, 0, 'lru', 3, false)],
-    ['a call without a handle', () => loose.cacheGetInto({}, 'k', 0)],
-    ['a call with a handle of another kind', () => loose.cacheGetInto(b.probeMakeExternal(), 'k', 0)],
-    ['getInto with a number key', () => loose.cacheGetInto(c, 5, 0)],
-    ['setFromArena outside the arena', () => b.cacheSetFromArena(c, 'k', 0, 10, 0)],
-    ['takePending with nothing pending', () => b.cacheTakePending(c)],
-    ['set with a number value', () => loose.cacheSet(c, 'k', 5, 0)],
-    ['set with a Uint16Array', () => loose.cacheSet(c, 'k', new Uint16Array(2), 0)],
-    ['set with an empty key', () => b.cacheSet(c, '', Buffer.from('v'), 0)],
-    ['set with a negative ttl', () => b.cacheSet(c, 'k', Buffer.from('v'), -1)],
-    ['set with a NaN ttl', () => b.cacheSet(c, 'k', Buffer.from('v'), Number.NaN)],
-    ['set with a lone surrogate', () => b.cacheSet(c, '\ud800', Buffer.from('v'), 0)],
-    ['getManyInto with a non-string', () => loose.cacheGetManyInto(c, 5, 1, 0)],
-    ['getManyInto with more keys than lengths', () => b.cacheGetManyInto(c, 'abc', 5, 0)],
-    ['advance(-5)', () => b.cacheAdvance(c, -5)],
-    ['advance on a system clock', () => b.cacheAdvance(b.cacheCreate(1, 0, 'lru', 1, false), 5)],
+  // Our own checks carry the ERR_ codes of map_error; the conversions napi-rs
+  // makes before our code runs carry its status names.
+  const attempts: [string, () => unknown, string, RegExp][] = [
+    ['create without budgets', () => b.cacheCreate(0, 0, 'lru', 1, false), 'ERR_INVALID_ARG_VALUE', /maxEntries, maxBytes or both/],
+    ['create with a bad policy', () => b.cacheCreate(1, 0, 'arc', 1, false), 'ERR_INVALID_ARG_VALUE', /policy must be one of/],
+    ['create with bad shards', () => b.cacheCreate(8, 0, 'lru', 3, false), 'ERR_INVALID_ARG_VALUE', /shards must be a power of two/],
+    ['a call without a handle', () => loose.cacheGetInto({}, 'k', 0), 'InvalidArg', /external value/],
+    ['a call with a handle of another kind', () => loose.cacheGetInto(b.probeMakeExternal(), 'k', 0), 'InvalidArg', /not the type of wrapped object/],
+    ['getInto with a number key', () => loose.cacheGetInto(c, 5, 0), 'StringExpected', /read a string/],
+    ['setFromArena outside the arena', () => b.cacheSetFromArena(c, 'k', 0, 10, 0), 'ERR_INVALID_ARG_VALUE', /outside the arena/],
+    ['takePending with nothing pending', () => b.cacheTakePending(c), 'ERR_INVALID_STATE', /no value is pending/],
+    ['set with a number value', () => loose.cacheSet(c, 'k', 5, 0), 'InvalidArg', /Uint8Array/],
+    ['set with a Uint16Array', () => loose.cacheSet(c, 'k', new Uint16Array(2), 0), 'InvalidArg', /expected a Uint8Array/],
+    ['set with an empty key', () => b.cacheSet(c, '', Buffer.from('v'), 0), 'ERR_INVALID_ARG_VALUE', /key must not be empty/],
+    ['set with a negative ttl', () => b.cacheSet(c, 'k', Buffer.from('v'), -1), 'ERR_INVALID_ARG_VALUE', /ttlMs must be an integer between 0 and \d+, got -1/],
+    ['set with a NaN ttl', () => b.cacheSet(c, 'k', Buffer.from('v'), Number.NaN), 'ERR_INVALID_ARG_VALUE', /ttlMs must be an integer between 0 and \d+, got NaN/],
+    ['set with a lone surrogate', () => b.cacheSet(c, '\ud800', Buffer.from('v'), 0), 'ERR_INVALID_ARG_VALUE', /well-formed Unicode/],
+    ['getManyInto with a non-string', () => loose.cacheGetManyInto(c, 5, 1, 0), 'ERR_INVALID_ARG_VALUE', /count exceeds the attached lengths/],
+    ['getManyInto with more keys than lengths', () => b.cacheGetManyInto(c, 'abc', 5, 0), 'ERR_INVALID_ARG_VALUE', /count exceeds the attached lengths/],
+    ['advance(-5)', () => b.cacheAdvance(c, -5), 'ERR_INVALID_ARG_VALUE', /must be an integer between 0 and \d+, got -5/],
+    ['advance on a system clock', () => b.cacheAdvance(b.cacheCreate(1, 0, 'lru', 1, false), 5), 'ERR_INVALID_ARG_VALUE', /needs a cache created with clock: 'manual'/],
   ];
-  for (const [name, attempt] of attempts) {
-    const err = thrown(attempt);
-    t.true(err instanceof Error, name);
+  for (const [name, attempt, code, message] of attempts) {
+    const err = thrown(attempt) as Error & { code?: unknown };
+    t.is(err.code, code, name);
+    t.regex(err.message, message, name);
   }
   t.is(b.cacheSize(c), 0, 'none of it was stored');
 });

@@ -1,7 +1,7 @@
 /**
  * No leaks: millions of operations on a bounded cache keep the reported
- * bytes within budget and RSS flat after warm-up; clear() returns the
- * native memory. Runs in a child process so it can force GC and own its RSS.
+ * bytes within budget and the heap and native memory flat after warm-up;
+ * clear() returns the native memory. Runs in a child process so it can force GC and own its RSS.
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
@@ -9,6 +9,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+
+const OPS = 2_000_000;
+/** Growth allowed after warm-up (see the assertions). */
+const MAX_NATIVE_GROWTH = 2 ** 20;
+const MAX_HEAP_GROWTH = 2 * 2 ** 20;
+const MAX_RSS_GROWTH = 48 * 2 ** 20;
 
 interface Soak {
   implementation: string;
@@ -21,10 +27,10 @@ interface Soak {
   stats: { sets: number; evictions: number; expirations: number; hits: number };
 }
 
-test('three million operations keep bytes within budget and memory flat, and clear() frees native memory', async (t) => {
+test('two million operations keep bytes within budget and memory flat, and clear() frees native memory', async (t) => {
   const { stdout } = await run(
     process.execPath,
-    ['--import=tsx', '--expose-gc', path.join(__dirname, 'helpers', 'offheap-soak.ts'), '3000000'],
+    ['--import=tsx', '--expose-gc', path.join(__dirname, 'helpers', 'offheap-soak.ts'), String(OPS)],
     { env: process.env, maxBuffer: 16 * 2 ** 20, timeout: 600_000 },
   );
   const soak = JSON.parse(stdout) as Soak;
@@ -32,20 +38,26 @@ test('three million operations keep bytes within budget and memory flat, and cle
   t.true(soak.maxCacheBytes <= soak.maxBytes, 'reported bytes never exceed the budget');
   t.true(soak.stats.evictions > 10_000 && soak.stats.expirations > 10_000 && soak.stats.hits > 10_000, 'every path ran');
 
-  // After warm-up (the first quarter fills the cache), memory must stay flat.
+  // Measured from the warm-up sample (the first quarter fills the cache), not
+  // from before the cache existed: after warm-up nothing may grow, so a leak
+  // of a byte or two per operation (over 1.5 million operations) fails.
   const warm = soak.samples.filter((s) => s.op >= soak.samples[soak.samples.length - 1].op / 4);
   const first = warm[0];
-  const peakRss = Math.max(...warm.map((s) => s.rss));
-  const peakHeap = Math.max(...warm.map((s) => s.heapUsed));
-  const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
-  t.true(peakRss <= first.rss * 1.25 + 32 * 2 ** 20, `RSS grew from ${mb(first.rss)} to ${mb(peakRss)}`);
-  t.true(peakHeap <= first.heapUsed * 1.5 + 16 * 2 ** 20, `heap grew from ${mb(first.heapUsed)} to ${mb(peakHeap)}`);
+  const mb = (n: number) => `${(n / 2 ** 20).toFixed(2)} MiB`;
+  const growth = (pick: (s: Soak['samples'][number]) => number) => Math.max(...warm.map(pick)) - pick(first);
+  // A full GC runs before each sample: the heap varies by a few hundred KB.
+  const heapGrowth = growth((s) => s.heapUsed);
+  t.true(heapGrowth < MAX_HEAP_GROWTH, `heap grew by ${mb(heapGrowth)} after warm-up`);
+  // RSS also sees the allocator's retained pages: a coarse backstop only.
+  const rssGrowth = growth((s) => s.rss);
+  t.true(rssGrowth < MAX_RSS_GROWTH, `RSS grew by ${mb(rssGrowth)} after warm-up`);
   if (soak.implementation === 'native') {
-    const peakNative = Math.max(...warm.map((s) => s.native));
-    // Accounted bytes include a 96-byte overhead per entry; the real overhead
-    // (slot, table, sketch) is of the same order, so twice the budget is a
-    // generous bound that a leak would still cross.
-    t.true(peakNative - soak.baselineNative <= 2 * soak.maxBytes, `native memory peaked at ${mb(peakNative - soak.baselineNative)}`);
+    // The addon counts its live bytes exactly. Stored entries come and go with
+    // the budget, so what must stay flat is the native memory beyond the bytes
+    // the cache accounts for (keys, values, the fixed overhead per entry): it
+    // moves by about 100 KB with the number of entries.
+    const unaccountedGrowth = growth((s) => s.native - s.cacheBytes);
+    t.true(unaccountedGrowth < MAX_NATIVE_GROWTH, `native memory beyond the accounted bytes grew by ${mb(unaccountedGrowth)} after warm-up`);
     t.true(soak.beforeClear - soak.baselineNative > soak.maxBytes / 2, 'the cache held native memory before clear()');
     t.true(soak.afterClear - soak.baselineNative < 64 * 1024, `clear() left ${soak.afterClear - soak.baselineNative} bytes`);
   }

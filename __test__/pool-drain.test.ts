@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import test from 'ava';
 import { ConnectionPool, ErrorCode, ManualClock, type PoolOptions, TierCacheError } from '../ts/index.js';
 import { drainAndCheck, FakeFactory, type FakeResource } from './helpers/fake-factory.js';
@@ -118,45 +116,4 @@ test('without an error listener, background failures do not crash the process', 
   t.like(pool.stats(), { createFailures: 1 });
   pool.release(r);
   await drainAndCheck(t, pool, factory);
-});
-
-test('after drain, a process using the real clock exits on its own with no timers left', async (t) => {
-  const script = `
-    const { ConnectionPool } = require(${JSON.stringify(path.join(__dirname, '..', 'ts', 'index.ts'))});
-    (async () => {
-      let next = 0;
-      const pool = new ConnectionPool({
-        create: async () => ({ id: next++ }),
-        destroy: async () => {},
-        validate: () => true,
-        min: 2, max: 3, healthCheckIntervalMs: 50, leakDetectionMs: 1000, idleTimeoutMs: 100, acquireTimeoutMs: 60000,
-      });
-      const held = await Promise.all([pool.acquire(), pool.acquire(), pool.acquire()]);
-      const waiting = pool.acquire().catch((e) => e.code);
-      setTimeout(() => { for (const r of held) pool.release(r); }, 20);
-      const r = await waiting;
-      pool.release(r);
-      await new Promise((resolve) => setTimeout(resolve, 120));
-      const result = await pool.drain();
-      const timers = process.getActiveResourcesInfo().filter((x) => x === 'Timeout').length;
-      console.log(JSON.stringify({ result, timers, stats: pool.stats() }));
-    })();
-  `;
-  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-    child.on('exit', (c, s) => resolve([c, s])),
-  );
-  clearTimeout(guard);
-  t.is(signal, null, `the child exited by itself (stderr: ${err})`);
-  t.is(code, 0, err);
-  const report = JSON.parse(out.trim().split('\n').pop() as string);
-  t.is(report.timers, 0, 'no timer left after drain');
-  t.deepEqual(report.result, { forcedDestroys: 0, abandonedCreates: 0, hungDestroys: 0 });
-  t.is(report.stats.created, report.stats.destroyed);
-  t.is(report.stats.state, 'closed');
 });

@@ -1,23 +1,16 @@
 /**
  * ConnectionPool against real redis-server processes (ioredis clients as the
  * pooled resource): server restarts, killed connections, a server that is
- * down or frozen. Real time, so waits use generous deadlines that only guard
- * against hangs; assertions are about states and counts.
+ * down or frozen. Redis runs in real time, so waits for its side use
+ * generous deadlines that only guard against hangs; the pool's own timeouts
+ * run on a ManualClock; assertions are about states and counts.
  */
 import test, { type ExecutionContext } from 'ava';
 import Redis from 'ioredis';
-import { ConnectionPool, ErrorCode, type PoolOptions, type TierCacheError } from '../ts/index.js';
+import { ConnectionPool, ErrorCode, ManualClock, type PoolOptions, type TierCacheError } from '../ts/index.js';
 import { RedisServer } from './helpers/redis-server.js';
+import { waitFor } from './helpers/wait.js';
 
-const HANG_GUARD_MS = 30_000;
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + HANG_GUARD_MS;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 interface RedisPool {
   pool: ConnectionPool<Redis>;
@@ -126,21 +119,42 @@ test('redis-server restart (kill -9): idle connections are replaced, the pool re
 test('server down: acquire rejects at acquireTimeoutMs with the connection error as cause, then recovers when it is back', async (t) => {
   const server = await RedisServer.start(t);
   await server.kill();
-  const rp = redisPool(server, { min: 1, max: 3, acquireTimeoutMs: 300, createRetry: { initialDelayMs: 50, maxDelayMs: 100 } });
-  const error = (await t.throwsAsync(rp.pool.acquire())) as TierCacheError;
+  // Refused connects fail in real time; the pool's own time (backoff, deadline) moves only when told.
+  const clock = new ManualClock();
+  const rp = redisPool(server, { clock, random: () => 0, min: 1, max: 3, acquireTimeoutMs: 300, createRetry: { initialDelayMs: 50, maxDelayMs: 100 } });
+  const creatorIdle = (): boolean => rp.pool.stats().pendingCreates === 0;
+  const acquiring = rp.pool.acquire();
+  const outcome = acquiring.then(
+    () => 'acquired',
+    (error: unknown) => error,
+  );
+  await waitFor('the first create to fail', () => rp.pool.stats().createFailures === 1 && creatorIdle());
+  for (let at = 50; at <= 299; at += 50) {
+    await clock.advance(Math.min(50, 299 - clock.now()));
+    await waitFor('the retry due by now to fail', creatorIdle);
+  }
+  await clock.advance(299 - clock.now());
+  t.is(await Promise.race([outcome, 'pending']), 'pending', 'still waiting 1 ms before acquireTimeoutMs');
+  await clock.advance(1);
+  const error = (await outcome) as TierCacheError;
   t.is(error.code, ErrorCode.TIMEOUT);
   t.regex(String((error.cause as Error | undefined)?.message), /ECONNREFUSED|connect/i);
-  const attempts = rp.pool.stats().createAttempts;
-  t.true(attempts >= 1);
+  // Probed at the backoff rate, no hot loop: at 0, 50, 150 (50 * 2) and 250 ms (capped at 100).
+  t.is(rp.pool.stats().createAttempts, 4);
+  t.is(rp.pool.stats().createFailures, 4);
   await server.restart();
-  t.is(await rp.pool.use((c) => c.ping()), 'PONG');
+  const using = rp.pool.use((c) => c.ping());
+  await clock.advance(100); // the next retry is due within maxDelayMs
+  t.is(await using, 'PONG');
   await waitFor('filled to min', () => rp.pool.stats().size >= 1);
   await drainAndCheck(t, rp, server);
 });
 
 test('frozen server (SIGSTOP): creates and validations time out, nothing leaks, and the pool recovers after SIGCONT', async (t) => {
   const server = await RedisServer.start(t);
+  const clock = new ManualClock();
   const rp = redisPool(server, {
+    clock,
     min: 2,
     max: 3,
     acquireTimeoutMs: 500,
@@ -151,11 +165,21 @@ test('frozen server (SIGSTOP): creates and validations time out, nothing leaks, 
   await waitFor('filled to min', () => rp.pool.stats().idle === 2);
   server.pause();
   try {
-    // Validation of the idle clients hangs (PING unanswered) and times out; the
-    // replacement creates hang on the handshake and time out too.
-    const error = (await t.throwsAsync(rp.pool.acquire())) as TierCacheError;
+    // Validation of the idle clients hangs (PING unanswered) until validateTimeoutMs
+    // on the pool's clock; the replacement creates hang on the handshake.
+    const acquiring = rp.pool.acquire();
+    const outcome = acquiring.then(
+      () => 'acquired',
+      (error: unknown) => error,
+    );
+    await clock.advance(200);
+    t.true(rp.pool.stats().validationFailures >= 1, 'the first validation timed out');
+    await clock.advance(299);
+    t.is(await Promise.race([outcome, 'pending']), 'pending', 'still waiting 1 ms before acquireTimeoutMs');
+    await clock.advance(1);
+    const error = (await outcome) as TierCacheError;
     t.is(error.code, ErrorCode.TIMEOUT);
-    t.true(rp.pool.stats().validationFailures >= 1);
+    t.is(rp.pool.stats().timeouts, 1);
   } finally {
     server.resume();
   }

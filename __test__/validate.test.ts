@@ -1,4 +1,5 @@
 import test from 'ava';
+import { plural } from '../ts/common/plural.js';
 import { checkInteger, checkKnownKeys, checkOneOf, checkOptionsObject } from '../ts/common/validate.js';
 
 test('checkInteger names the argument in TypeError and RangeError', (t) => {
@@ -20,4 +21,12 @@ test('checkOneOf and checkOptionsObject reject the wrong kinds of values', (t) =
   t.deepEqual(checkOptionsObject(undefined, 'options'), {});
   t.throws(() => checkOptionsObject(null, 'options'), { instanceOf: TypeError, message: /options must be an object, got null/ });
   t.throws(() => checkOptionsObject([], 'options'), { instanceOf: TypeError });
+});
+
+test('plural puts the noun in the number of the count', (t) => {
+  t.is(plural(1, 'byte'), '1 byte');
+  t.is(plural(0, 'byte'), '0 bytes');
+  t.is(plural(2, 'key'), '2 keys');
+  t.is(plural(1, 'batch', 'batches'), '1 batch');
+  t.is(plural(3, 'batch', 'batches'), '3 batches');
 });

@@ -7,6 +7,7 @@
  */
 export { ErrorCode, TierCacheError } from './common/errors.js';
 export type { ErrorCodeValue } from './common/errors.js';
+export type { Clock } from './common/clock.js';
 export { implementation, nativeLoadError } from './native/index.js';
 export type { Implementation } from './native/index.js';
 export { LocalCache } from './local/local-cache.js';

@@ -4,6 +4,11 @@
  * paused/resumed (SIGSTOP/SIGCONT) by the test. Every server is cleaned up by
  * t.teardown and, as a last resort, when the test process exits.
  *
+ * A missing or broken redis-server fails the start at once with a message
+ * saying how to install it (REDIS_SERVER_BIN overrides the binary); only a
+ * port conflict is retried: on another free port for start(), on the same
+ * port for restart() (the killed server's port can stay busy for a moment).
+ *
  * @example
  * const server = await RedisServer.start(t);
  * const client = new Redis({ port: server.port });
@@ -16,10 +21,29 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 
-const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 const READY_TIMEOUT_MS = 20_000;
 const EXIT_TIMEOUT_MS = 10_000;
 const COMMAND_TIMEOUT_MS = 5_000;
+/** Fresh ports tried by start() when the chosen one was taken meanwhile. */
+const START_ATTEMPTS = 5;
+/** How long restart() keeps retrying a port still busy after kill -9 (a hang guard). */
+const SAME_PORT_RETRY_MS = 10_000;
+const INSTALL_HINT =
+  'the Redis tests need redis-server 7 (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis), or set REDIS_SERVER_BIN to its path';
+
+/** The redis-server binary: REDIS_SERVER_BIN, else redis-server on the PATH. */
+function defaultBin(): string {
+  return process.env.REDIS_SERVER_BIN || 'redis-server';
+}
+
+/** The server could not listen because its port is taken: worth another try. */
+class PortInUseError extends Error {}
+
+/** Options of {@link RedisServer.start}. */
+export interface RedisServerOptions {
+  /** The redis-server binary (default: REDIS_SERVER_BIN, else redis-server on the PATH). */
+  bin?: string;
+}
 
 const running = new Set<RedisServer>();
 let exitHookInstalled = false;
@@ -103,27 +127,39 @@ export class RedisServer {
   private readonly dir: string;
   private output = '';
   private extraArgs: readonly string[] = [];
+  private launches = 0;
 
-  private constructor(readonly port: number) {
+  private constructor(
+    readonly port: number,
+    private readonly bin: string,
+  ) {
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'tiercache-redis-'));
   }
 
-  /** Starts a server on a free port; it is stopped when the test ends. */
-  static async start(t?: ExecutionContext, extraArgs: readonly string[] = []): Promise<RedisServer> {
+  /**
+   * Starts a server on a free port; it is stopped when the test ends. Fails
+   * at once, saying how to install redis-server, when the binary is missing
+   * or exits before it is ready.
+   */
+  static async start(t?: ExecutionContext, extraArgs: readonly string[] = [], options: RedisServerOptions = {}): Promise<RedisServer> {
     installExitHook();
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const server = new RedisServer(await freePort());
+    const bin = options.bin ?? defaultBin();
+    for (let attempt = 1; ; attempt++) {
+      const server = new RedisServer(await freePort(), bin);
       t?.teardown(() => server.stop());
       try {
         await server.launch(extraArgs);
         return server;
       } catch (error) {
-        lastError = error;
         await server.stop();
+        if (!(error instanceof PortInUseError) || attempt === START_ATTEMPTS) throw error;
       }
     }
-    throw lastError;
+  }
+
+  /** Processes spawned so far for this server (launches, including refused ones). */
+  get launchCount(): number {
+    return this.launches;
   }
 
   /** Whether the process is running (paused counts as running). */
@@ -164,10 +200,22 @@ export class RedisServer {
     await this.signalAndWait('SIGKILL');
   }
 
-  /** Kill -9 (if running) and start again on the same port: an empty server, as there is no persistence. */
+  /**
+   * Kill -9 (if running) and start again on the same port: an empty server,
+   * as there is no persistence. Retries while the port is still busy.
+   */
   async restart(): Promise<void> {
     await this.kill();
-    await this.launch(this.extraArgs);
+    const deadline = Date.now() + SAME_PORT_RETRY_MS;
+    for (let delayMs = 10; ; delayMs = Math.min(delayMs * 2, 200)) {
+      try {
+        await this.launch(this.extraArgs);
+        return;
+      } catch (error) {
+        if (!(error instanceof PortInUseError) || Date.now() > deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
   }
 
   /** Freezes the server (SIGSTOP): connections stay open but nothing is answered. */
@@ -224,33 +272,47 @@ export class RedisServer {
       '--loglevel', 'warning',
       ...extraArgs,
     ];
-    const child = spawn(REDIS_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.launches++;
+    const child = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     running.add(this);
     this.output = '';
     child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    // Why the process is gone (a spawn error such as ENOENT, or its exit status), once it is.
+    const exit: { why: string | null } = { why: null };
     this.exited = new Promise<void>((resolve) => {
-      child.once('exit', () => {
+      const done = (why: string): void => {
+        exit.why ??= why;
         if (this.child === child) this.child = undefined;
         running.delete(this);
         resolve();
-      });
-      child.once('error', () => resolve());
+      };
+      child.once('exit', (code, signal) => done(signal === null ? `exited with code ${code}` : `was killed by ${signal}`));
+      child.once('error', (error) => done(`could not be run (${error.message})`));
     });
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
-      if (this.child !== child) throw new Error(`redis-server on port ${this.port} exited during start: ${this.output.trim()}`);
+      const gone = exit.why;
+      if (gone !== null) {
+        // Let the last output arrive before quoting it.
+        await new Promise((resolve) => setImmediate(resolve));
+        const output = this.output.trim();
+        if (/Address already in use/.test(output)) throw new PortInUseError(`port ${this.port} is in use: ${output}`);
+        const what = gone.startsWith('could not') ? gone : `${gone} before it was ready on port ${this.port}`;
+        throw new Error(`redis-server (${this.bin}) ${what}; ${INSTALL_HINT}. Output: ${output || '(none)'}`);
+      }
       try {
         if ((await rawCommand(this.port, ['PING'], 1000)).startsWith('+PONG')) return;
       } catch {
         // not listening yet
       }
+      if (exit.why !== null) continue;
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`redis-server on port ${this.port} not ready within ${READY_TIMEOUT_MS} ms: ${this.output.trim()}`);
+        throw new Error(`redis-server (${this.bin}) on port ${this.port} not ready within ${READY_TIMEOUT_MS} ms: ${this.output.trim()}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await Promise.race([this.exited, new Promise((resolve) => setTimeout(resolve, 20))]);
     }
   }
 }

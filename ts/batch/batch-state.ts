@@ -40,7 +40,7 @@ export class BatchState<K> {
   /** Slots whose every waiter left (aborted): not sent to `execute`. */
   dead: boolean[] | null = null;
   deadCount = 0;
-  /** performance.now() when its first load was accepted (for maxWaitMs). */
+  /** The clock's now() when its first load was accepted (for maxWaitMs). */
   openedAt = 0;
   /** 'queued' until it starts, 'running' while `execute` runs, then 'settled'. */
   state: 'queued' | 'running' | 'settled' = 'queued';

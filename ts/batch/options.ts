@@ -13,6 +13,7 @@ import {
   checkOptionsObject,
   describe,
 } from '../common/validate.js';
+import { checkClock, type Clock } from '../common/clock.js';
 import { Attr, instanceAttributes, resolveMetricsOption, type Attributes, type MetricsOption, type MetricsRegistry } from '../metrics/index.js';
 import type { AccumulatorLimits } from './accumulator.js';
 import { MAX_BATCH_SIZE } from './protocol.js';
@@ -51,9 +52,10 @@ export interface BatchProcessorOptions<K, V> {
   /** Identical keys in the open batch share one slot and fan out to every caller. Default true. */
   dedupe?: boolean;
   /**
-   * The dedupe identity of a key: a string or a number, compared exactly
-   * (as Map keys). Default: the key itself, which must then be a string or a
-   * number. Also used to match the keys of a Map returned by `execute`.
+   * The dedupe identity of a key: a string or a number other than NaN,
+   * compared exactly (as Map keys: -0 equals 0). Default: the key itself,
+   * which must then be a string or a number; NaN is a RangeError (see
+   * docs/batch.md). Also used to match the keys of a Map returned by `execute`.
    */
   keyOf?: (key: K) => string | number;
   /**
@@ -66,6 +68,12 @@ export interface BatchProcessorOptions<K, V> {
   metrics?: MetricsOption;
   /** Instance name, reported as the `batch.name` attribute. */
   name?: string;
+  /**
+   * Time for the `maxWaitMs` window and the `close()` deadline: `now()` and
+   * one-shot timers. Default {@link systemClock} (performance.now() and Node
+   * timers); tests pass a {@link ManualClock} to drive time deterministically.
+   */
+  clock?: Clock;
 }
 
 /** Options after validation, with defaults applied. */
@@ -77,6 +85,7 @@ export interface ResolvedOptions<K, V> {
   readonly sizeOf: ((key: K) => number) | undefined;
   readonly registry: MetricsRegistry | null;
   readonly attributes: Attributes;
+  readonly clock: Clock;
 }
 
 const KNOWN = [
@@ -93,6 +102,7 @@ const KNOWN = [
   'sizeOf',
   'metrics',
   'name',
+  'clock',
 ] as const;
 
 /** Default `maxBatchSize`. */
@@ -145,5 +155,6 @@ export function resolveOptions<K, V>(options: unknown): ResolvedOptions<K, V> {
     sizeOf,
     registry,
     attributes,
+    clock: checkClock(o.clock),
   };
 }

@@ -4,6 +4,8 @@
  * promises, timers and results; the accumulator (native or its JS twin)
  * makes every slot, dedupe, byte, trigger and bound decision.
  */
+import { plural } from '../common/plural.js';
+import type { Clock, TimerHandle } from '../common/clock.js';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
 import { checkInteger, checkNumber, checkOptionalBoolean, checkOptionalSignal, checkOptionsObject, checkKnownKeys, describe } from '../common/validate.js';
 import { implementation, requireNativeBinding, type Implementation } from '../native/index.js';
@@ -133,13 +135,14 @@ export class BatchProcessor<K, V> {
   private readyHead = 0;
   private readonly running = new Set<BatchState<K>>();
 
-  private windowTimer: NodeJS.Timeout | null = null;
+  private readonly clock: Clock;
+  private windowTimer: TimerHandle | null = null;
   private windowBatch: BatchState<K> | null = null;
 
   private closed = false;
   private closePromise: Promise<void> | null = null;
   private closeResolve: (() => void) | null = null;
-  private closeTimer: NodeJS.Timeout | null = null;
+  private closeTimer: TimerHandle | null = null;
 
   private readonly signalGroups = new WeakMap<AbortSignal, SignalGroup>();
   private aborted = 0;
@@ -155,6 +158,7 @@ export class BatchProcessor<K, V> {
     const resolved = resolveOptions<K, V>(options);
     this.execute = resolved.execute;
     this.maxWaitMs = resolved.maxWaitMs;
+    this.clock = resolved.clock;
     this.keyOf = resolved.keyOf;
     this.sizeOf = resolved.sizeOf;
     this.dedupe = resolved.limits.dedupe;
@@ -302,8 +306,9 @@ export class BatchProcessor<K, V> {
         batch.markSettled();
       }
     }
-    if (!this.settleCloseIfIdle()) {
-      this.closeTimer = setTimeout(() => this.giveUp(timeoutMs), timeoutMs);
+    // pump() may already have settled the close (nothing was open or running).
+    if (this.closeResolve !== null && !this.settleCloseIfIdle()) {
+      this.closeTimer = this.clock.setTimer(() => this.giveUp(timeoutMs), timeoutMs, true);
     }
     return this.closePromise;
   }
@@ -351,14 +356,17 @@ export class BatchProcessor<K, V> {
   private identify(key: K, index: number): KeyId {
     const keyOf = this.keyOf;
     if (keyOf === undefined) {
-      if (typeof key === 'string' || typeof key === 'number') return key;
+      if (typeof key === 'string') return key;
+      if (typeof key === 'number') {
+        if (!Number.isNaN(key)) return key;
+        throw new RangeError(`${argName(index)} must not be NaN (a failed number conversion?); a key is a string or a number`);
+      }
       throw new TypeError(`${argName(index)} must be a string or a number, got ${describe(key)}; set options.keyOf to identify other keys`);
     }
     const id = keyOf(key);
-    if (typeof id !== 'string' && typeof id !== 'number') {
-      throw new TypeError(`options.keyOf must return a string or a number, got ${describe(id)} for ${argName(index)}`);
-    }
-    return id;
+    if (typeof id === 'string' || (typeof id === 'number' && !Number.isNaN(id))) return id;
+    if (typeof id === 'number') throw new RangeError(`options.keyOf returned NaN for ${argName(index)}; return a string or a number other than NaN`);
+    throw new TypeError(`options.keyOf must return a string or a number, got ${describe(id)} for ${argName(index)}`);
   }
 
   private measure(key: K, index: number): number {
@@ -533,10 +541,10 @@ export class BatchProcessor<K, V> {
   private opened(batch: BatchState<K>): void {
     batch.seq = this.nextSeq++;
     if (this.maxWaitMs !== undefined && !this.closed) {
-      batch.openedAt = performance.now();
+      batch.openedAt = this.clock.now();
       if (this.windowTimer === null) {
         this.windowBatch = batch;
-        this.windowTimer = setTimeout(this.windowBound, this.maxWaitMs);
+        this.windowTimer = this.clock.setTimer(this.windowBound, this.maxWaitMs, true);
       }
     }
   }
@@ -567,19 +575,19 @@ export class BatchProcessor<K, V> {
     this.drain();
     const open = this.open;
     if (open === null || open.seq < 0) return;
-    const left = open === this.windowBatch ? 0 : open.openedAt + (this.maxWaitMs as number) - performance.now();
+    const left = open === this.windowBatch ? 0 : open.openedAt + (this.maxWaitMs as number) - this.clock.now();
     if (left <= 0) {
       this.sealOpen(SealReason.time);
       this.pump();
     } else {
       // The batch this timer was armed for was sealed early; wait out the rest of the current one's window.
       this.windowBatch = open;
-      this.windowTimer = setTimeout(this.windowBound, left);
+      this.windowTimer = this.clock.setTimer(this.windowBound, left, true);
     }
   }
 
   private clearWindow(): void {
-    if (this.windowTimer !== null) clearTimeout(this.windowTimer);
+    if (this.windowTimer !== null) this.clock.clearTimer(this.windowTimer);
     this.windowTimer = null;
     this.windowBatch = null;
   }
@@ -650,7 +658,7 @@ export class BatchProcessor<K, V> {
       this.recordExecute(startedAt, ErrorCode.BATCH_EXECUTE_FAILED);
       this.failedBatches++;
       const reason = err instanceof Error ? err.message : describe(err);
-      const error = new TierCacheError(ErrorCode.BATCH_EXECUTE_FAILED, `execute failed for a batch of ${count} keys: ${reason}`, { cause: err });
+      const error = new TierCacheError(ErrorCode.BATCH_EXECUTE_FAILED, `execute failed for a batch of ${plural(count, 'key')}: ${reason}`, { cause: err });
       failWaiters(batch, () => error);
     }
     this.pump();
@@ -706,7 +714,7 @@ export class BatchProcessor<K, V> {
     if (this.closeResolve === null) return false;
     const open = this.open;
     if ((open !== null && open.seq >= 0) || this.readyHead < this.ready.length || this.running.size > 0 || this.staged > 0) return false;
-    if (this.closeTimer !== null) clearTimeout(this.closeTimer);
+    if (this.closeTimer !== null) this.clock.clearTimer(this.closeTimer);
     this.closeTimer = null;
     const resolve = this.closeResolve;
     this.closeResolve = null;

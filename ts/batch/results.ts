@@ -3,6 +3,7 @@
  * slot from an array or a Map, and handing them (or one failure) to every
  * waiter of a batch.
  */
+import { plural } from '../common/plural.js';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
 import { describe } from '../common/validate.js';
 import type { BatchState } from './batch-state.js';
@@ -19,7 +20,7 @@ export function resultsByKey<K>(keys: readonly K[], values: unknown, keyOf: ((ke
     if (values.length === keys.length) return values;
     return new TierCacheError(
       ErrorCode.BATCH_INVALID_RESULT,
-      `execute returned ${values.length} results for ${keys.length} keys; return one result per key in key order, or a Map`,
+      `execute returned ${plural(values.length, 'result')} for ${plural(keys.length, 'key')}; return one result per key in key order, or a Map`,
     );
   }
   if (values instanceof Map) return resultsFromMap(keys, values, keyOf);

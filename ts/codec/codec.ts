@@ -4,6 +4,7 @@
  * and incompressible values raw, dictionaries for small values, a
  * decompression bomb guard and worker offload for large values.
  */
+import { plural } from '../common/plural.js';
 import * as path from 'node:path';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
 import { checkKnownKeys, checkOptionalInteger, checkOptionsObject, describe } from '../common/validate.js';
@@ -197,7 +198,7 @@ export class Codec {
     const bytes = toBytes(value, 'value');
     if (bytes.length > this.maxDecompressedBytes) {
       throw new RangeError(
-        `value is ${bytes.length} bytes, more than options.maxDecompressedBytes (${this.maxDecompressedBytes}); it could not be decoded`,
+        `value is ${plural(bytes.length, 'byte')}, more than options.maxDecompressedBytes (${this.maxDecompressedBytes}); it could not be decoded`,
       );
     }
     return bytes;

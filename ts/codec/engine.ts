@@ -4,6 +4,7 @@
  * zstd backends (frames.ts), which owns the decompression bomb guard. No
  * metrics, no validation of options (done once in options.ts).
  */
+import { plural } from '../common/plural.js';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
 import type { ZstdBackend } from './backend.js';
 import { checkDictionary, type DictionaryBytes } from './dictionary.js';
@@ -107,7 +108,7 @@ export class CodecEngine {
       if (payload.length > limit) {
         throw new TierCacheError(
           ErrorCode.CODEC_TOO_LARGE,
-          `encoded value decompresses to ${payload.length} bytes, more than maxDecompressedBytes (${limit}); rejected before allocating`,
+          `encoded value decompresses to ${plural(payload.length, 'byte')}, more than maxDecompressedBytes (${limit}); rejected before allocating`,
         );
       }
       this.outcome = Outcome.RAW;

@@ -11,6 +11,7 @@
  * payload     the value (raw) or exactly one zstd frame (zstd)
  * ```
  */
+import { plural } from '../common/plural.js';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
 
 /** First byte of every encoded value. */
@@ -60,7 +61,7 @@ function corrupt(message: string): TierCacheError {
 /** Parses the header of `bytes` into `out`; throws ERR_CODEC_CORRUPT or ERR_CODEC_UNSUPPORTED. */
 export function readHeader(bytes: Uint8Array, out: Header): Header {
   if (bytes.length < HEADER_BYTES) {
-    throw corrupt(`encoded value is truncated: ${bytes.length} bytes, shorter than the ${HEADER_BYTES}-byte header`);
+    throw corrupt(`encoded value is truncated: ${plural(bytes.length, 'byte')}, shorter than the ${HEADER_BYTES}-byte header`);
   }
   if (bytes[0] !== MAGIC) {
     throw corrupt(

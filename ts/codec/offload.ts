@@ -4,6 +4,7 @@
  * of the input (transferred, not cloned twice) and gets its output transferred
  * back. A worker that dies rejects only the tasks it was running.
  */
+import { plural } from '../common/plural.js';
 import { Piscina } from 'piscina';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
 import type { ResolvedOffload } from './options.js';
@@ -71,7 +72,7 @@ export class OffloadPool {
       return Promise.reject(
         new TierCacheError(
           ErrorCode.CODEC_QUEUE_FULL,
-          `codec offload queue is full (${threads} threads busy and ${maxQueue} tasks waiting; options.offload.maxQueue)`,
+          `codec offload queue is full (${plural(threads, 'thread')} busy and ${plural(maxQueue, 'task')} waiting; options.offload.maxQueue)`,
         ),
       );
     }

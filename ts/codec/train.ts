@@ -1,4 +1,5 @@
 /** Dictionary training through the native addon (crates/core/src/dict). */
+import { plural } from '../common/plural.js';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
 import { checkKnownKeys, checkOptionalInteger, checkOptionsObject, describe } from '../common/validate.js';
 import { implementation, nativeBinding, nativeLoadError } from '../native/index.js';
@@ -38,7 +39,7 @@ export function trainDictionary(samples: readonly Uint8Array[], options?: TrainD
     if (!(sample instanceof Uint8Array)) throw new TypeError(`samples[${i}] must be a Buffer or Uint8Array, got ${describe(sample)}`);
     total += sample.length;
   }
-  if (total > 0xffffffff) throw new RangeError(`samples total ${total} bytes, more than the 4 GiB the trainer accepts`);
+  if (total > 0xffffffff) throw new RangeError(`samples total ${plural(total, 'byte')}, more than the 4 GiB the trainer accepts`);
   const binding = nativeBinding;
   if (binding === null) {
     const why =

@@ -3,6 +3,7 @@
  * is crates/core/src/codec (the addon's backend); both must keep the same
  * checks, order and messages.
  */
+import { plural } from '../common/plural.js';
 import type * as Zstd from 'zstd-napi/binding';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
 import type { FramesSettings, ZstdFrames } from './frames.js';
@@ -15,10 +16,13 @@ function corrupt(message: string, cause?: unknown): TierCacheError {
   return new TierCacheError(ErrorCode.CODEC_CORRUPT, message, cause === undefined ? undefined : { cause });
 }
 
-function tooLarge(declared: number | string, limit: number): TierCacheError {
+/** `declared`: the size the frame declares, or null when it grew past the limit while streaming. */
+function tooLarge(declared: number | null, limit: number): TierCacheError {
   return new TierCacheError(
     ErrorCode.CODEC_TOO_LARGE,
-    `encoded value decompresses to ${declared} bytes, more than maxDecompressedBytes (${limit}); rejected before allocating`,
+    declared === null
+      ? `encoded value decompresses to more than maxDecompressedBytes (${limit}); stopped while streaming`
+      : `encoded value decompresses to ${plural(declared, 'byte')}, more than maxDecompressedBytes (${limit}); rejected before allocating`,
   );
 }
 
@@ -101,7 +105,7 @@ export class ZstdNapiFrames implements ZstdFrames {
     } catch (err) {
       throw corrupt('zstd frame is truncated or corrupt', err);
     }
-    if (frameSize !== frame.length) throw corrupt(`zstd frame is followed by ${frame.length - frameSize} unexpected bytes`);
+    if (frameSize !== frame.length) throw corrupt(`zstd frame is followed by ${plural(frame.length - frameSize, 'unexpected byte')}`);
     if (declared === null) return this.decompressStreaming(frame, dictionary, limit);
     const out = Buffer.allocUnsafe(declared);
     let written: number;
@@ -110,7 +114,7 @@ export class ZstdNapiFrames implements ZstdFrames {
     } catch (err) {
       throw mapZstdError(err);
     }
-    if (written !== declared) throw corrupt(`zstd frame declared ${declared} bytes but held ${written}`);
+    if (written !== declared) throw corrupt(`zstd frame declared ${plural(declared, 'byte')} but held ${written}`);
     return out;
   }
 
@@ -130,11 +134,11 @@ export class ZstdNapiFrames implements ZstdFrames {
         const chunk = Buffer.allocUnsafe(Math.min(z.dStreamOutSize(), limit - total + 1));
         const [remaining, produced, consumed] = dctx.decompressStream(chunk, input);
         total += produced;
-        if (total > limit) throw tooLarge(`more than ${limit}`, limit);
+        if (total > limit) throw tooLarge(null, limit);
         if (produced > 0) chunks.push(chunk.subarray(0, produced));
         input = input.subarray(consumed);
         if (remaining === 0) {
-          if (input.length !== 0) throw corrupt(`zstd frame is followed by ${input.length} unexpected bytes`);
+          if (input.length !== 0) throw corrupt(`zstd frame is followed by ${plural(input.length, 'unexpected byte')}`);
           break;
         }
         if (produced === 0 && consumed === 0) throw corrupt('zstd frame is truncated');

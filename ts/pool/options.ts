@@ -12,7 +12,8 @@ import {
   checkOptionalInteger,
   checkOptionsObject,
 } from '../common/validate.js';
-import { systemClock, type PoolClock } from './clock.js';
+import { checkClock } from '../common/clock.js';
+import type { PoolClock } from './clock.js';
 import type { CreateContext, LeakStackMode, PoolOptions } from './types.js';
 
 /** The options with every default applied. */
@@ -81,15 +82,6 @@ export const MAX_POOL_SIZE = 2 ** 24;
 
 function duration(value: unknown, name: string, min: number, fallback: number): number {
   return value === undefined ? fallback : checkNumber(value, name, min, MAX_DURATION_MS);
-}
-
-function checkClock(value: unknown): PoolClock {
-  if (value === undefined) return systemClock;
-  const clock = checkOptionsObject(value, 'options.clock');
-  for (const method of ['now', 'setTimer', 'clearTimer']) {
-    checkFunction(clock[method], `options.clock.${method}`);
-  }
-  return value as PoolClock;
 }
 
 /** Validates `options` and applies the defaults. */

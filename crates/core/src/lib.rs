@@ -6,6 +6,7 @@ pub mod codec;
 pub mod dict;
 pub mod error;
 pub mod policy;
+mod text;
 
 pub use error::{Error, ErrorKind, Result};
 pub mod batch;

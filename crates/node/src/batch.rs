@@ -46,6 +46,16 @@ fn with_entry<T>(
     handles::with(&REGISTRY, handle, "batch accumulator", f)
 }
 
+/// Batch accumulators alive on this thread (created and not yet collected),
+/// for leak tests: a dropped accumulator frees its slot once its finalizer ran.
+#[napi]
+pub fn batch_accumulator_count() -> u32 {
+    REGISTRY.with(|cell| {
+        cell.try_borrow()
+            .map_or(0, |registry| registry.live() as u32)
+    })
+}
+
 /// The native accumulator of a `BatchProcessor`: slots, dedupe, byte
 /// accounting, flush triggers, queued caps and in-flight bookkeeping. It owns
 /// the state reached through `handle` by the functions of `batchFastPaths()`;

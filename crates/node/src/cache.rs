@@ -10,7 +10,7 @@ use napi::bindgen_prelude::{External, Int32Array, Uint8Array, Unknown};
 use napi::{Env, JsValue};
 use napi_derive::napi;
 use tiercache_core::cache::{self, Cache, CacheConfig, Policy, Ttl, MAX_TTL_MS};
-use tiercache_core::Error;
+use tiercache_core::{Error, ErrorKind};
 
 use crate::convert::{self, with_utf16, Bytes, Key, RawValue, Text};
 use crate::error::{map_error, Result};
@@ -280,11 +280,13 @@ pub fn cache_peek_into(handle: &mut External<CacheHandle>, key: Key, pos: u32) -
 
 /// The oldest value that did not fit in the arena, as a new Buffer.
 #[napi(ts_return_type = "Buffer")]
-pub fn cache_take_pending(env: &Env, handle: &mut External<CacheHandle>) -> napi::Result<RawValue> {
-    match handle.pending.pop_front() {
-        Some(bytes) => convert::buffer_copy(env.raw(), &bytes),
-        None => Err(napi::Error::from_reason("no pending value")),
-    }
+pub fn cache_take_pending(env: &Env, handle: &mut External<CacheHandle>) -> Result<RawValue> {
+    let bytes = handle
+        .pending
+        .pop_front()
+        .ok_or_else(|| map_error(Error::new(ErrorKind::InvalidState, "no value is pending")))?;
+    convert::buffer_copy(env.raw(), &bytes)
+        .map_err(|e| map_error(Error::new(ErrorKind::InvalidState, e.reason)))
 }
 
 /// Looks up `count` keys given as one string (`keys.join('')`) with their

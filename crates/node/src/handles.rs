@@ -18,6 +18,13 @@ pub(crate) struct Handles<T> {
     free: Vec<u32>,
 }
 
+impl<T> Handles<T> {
+    /// How many states are alive (inserted and not yet removed).
+    pub(crate) fn live(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+}
+
 impl<T> Default for Handles<T> {
     fn default() -> Self {
         Self {

@@ -11,6 +11,7 @@ use super::key_index::{Key, KeyIndex, Vacant};
 use super::limits::{Limits, Oversize};
 use super::stats::{BatchStats, SealReason};
 use crate::error::{Error, ErrorKind, Result};
+use crate::text::plural;
 
 /// Largest size or count exact in an f64 (JavaScript's `Number.MAX_SAFE_INTEGER`).
 const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
@@ -223,8 +224,9 @@ impl Accumulator {
             .filter(|&n| n <= stage.len());
         if needed.is_none() {
             return Err(Error::invalid_argument(format!(
-                "stage holds {} values, too few for {count} loads",
-                stage.len()
+                "stage holds {}, too few for {}",
+                plural(stage.len() as u64, "value"),
+                plural(count as u64, "load")
             )));
         }
         let mut text_used = 0usize;
@@ -241,7 +243,8 @@ impl Accumulator {
                 text_used += unsafe { kind.to_int_unchecked::<i64>() } as usize;
                 if text_used > text.len() {
                     return Err(Error::invalid_argument(format!(
-                        "text keys of the stage need {text_used} code units, text has {}",
+                        "text keys of the stage need {}, text has {}",
+                        plural(text_used as u64, "code unit"),
                         text.len()
                     )));
                 }

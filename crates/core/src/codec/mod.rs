@@ -18,6 +18,7 @@ use zstd::zstd_safe::{
 };
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::text::plural;
 
 /// Largest window a frame may need (log2): 8 MiB, the HTTP zstd profile.
 pub const MAX_WINDOW_LOG: u32 = 23;
@@ -38,14 +39,20 @@ fn corrupt(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Corrupt, message)
 }
 
-/// The error of a value that decompresses to more than `limit` bytes.
-fn too_large(declared: &str, limit: usize) -> Error {
-    Error::new(
-        ErrorKind::TooLarge,
-        format!(
-            "encoded value decompresses to {declared} bytes, more than maxDecompressedBytes ({limit}); rejected before allocating"
+/// The error of a value that decompresses to more than `limit` bytes:
+/// `declared` is the size its frame declares, or `None` when it grew past
+/// the limit while streaming.
+fn too_large(declared: Option<u64>, limit: usize) -> Error {
+    let message = match declared {
+        None => format!(
+            "encoded value decompresses to more than maxDecompressedBytes ({limit}); stopped while streaming"
         ),
-    )
+        Some(size) => format!(
+            "encoded value decompresses to {}, more than maxDecompressedBytes ({limit}); rejected before allocating",
+            plural(size, "byte")
+        ),
+    };
+    Error::new(ErrorKind::TooLarge, message)
 }
 
 /// Maps a libzstd error code to the codec's error kinds.
@@ -127,8 +134,8 @@ impl Compressor {
     pub fn compress_into(&mut self, input: &[u8], out: &mut [u8]) -> Result<usize> {
         if out.len() < compress_bound(input.len()) {
             return Err(Error::invalid_argument(format!(
-                "out holds {} bytes, less than the {} a {}-byte input may need",
-                out.len(),
+                "out holds {}, less than the {} a {}-byte input may need",
+                plural(out.len() as u64, "byte"),
                 compress_bound(input.len()),
                 input.len()
             )));
@@ -228,15 +235,15 @@ impl Decompressor {
         // The bomb guard: a declared size is checked before anything is allocated.
         if let Some(size) = declared {
             if size > limit as u64 {
-                return Err(too_large(&size.to_string(), limit));
+                return Err(too_large(Some(size), limit));
             }
         }
         let frame_size = zstd_safe::find_frame_compressed_size(frame)
             .map_err(|_| corrupt("zstd frame is truncated or corrupt"))?;
         if frame_size != frame.len() {
             return Err(corrupt(format!(
-                "zstd frame is followed by {} unexpected bytes",
-                frame.len() - frame_size
+                "zstd frame is followed by {}",
+                plural((frame.len() - frame_size) as u64, "unexpected byte")
             )));
         }
         Ok(match declared {
@@ -264,7 +271,8 @@ impl Decompressor {
         .map_err(zstd_error)?;
         if written != declared {
             return Err(corrupt(format!(
-                "zstd frame declared {declared} bytes but held {written}"
+                "zstd frame declared {} but held {written}",
+                plural(declared as u64, "byte")
             )));
         }
         Ok(())
@@ -306,7 +314,7 @@ impl Decompressor {
                 .map_err(zstd_error)?;
             let produced = output.pos();
             if out.len() + produced > limit {
-                return Err(too_large(&format!("more than {limit}"), limit));
+                return Err(too_large(None, limit));
             }
             out.extend_from_slice(&chunk[..produced]);
             let consumed = input.pos() - consumed_before;
@@ -314,7 +322,8 @@ impl Decompressor {
                 let left = frame.len() - input.pos();
                 if left != 0 {
                     return Err(corrupt(format!(
-                        "zstd frame is followed by {left} unexpected bytes"
+                        "zstd frame is followed by {}",
+                        plural(left as u64, "unexpected byte")
                     )));
                 }
                 return Ok(out);
@@ -341,8 +350,8 @@ impl Decompressor {
                 self.decompress_declared(frame, dictionary_id, out)
             }
             _ => Err(Error::invalid_argument(format!(
-                "out holds {} bytes, but the frame does not declare that size",
-                out.len()
+                "out holds {}, but the frame does not declare that size",
+                plural(out.len() as u64, "byte")
             ))),
         }
     }

@@ -7,6 +7,7 @@
 //! here, on zstd's own builder (`ZDICT_trainFromBuffer`, fast-cover).
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::text::plural;
 
 /// Smallest dictionary zstd's builder can produce (`ZDICT_DICTSIZE_MIN`).
 pub const MIN_DICTIONARY_BYTES: usize = 256;
@@ -40,9 +41,9 @@ pub fn train(sample_data: &[u8], sample_sizes: &[usize], max_bytes: usize) -> Re
         .try_fold(0usize, |sum, &size| sum.checked_add(size));
     if total != Some(sample_data.len()) {
         return Err(Error::invalid_argument(format!(
-            "sample sizes add up to {}, but the sample data holds {} bytes",
+            "sample sizes add up to {}, but the sample data holds {}",
             total.map_or_else(|| "more than usize::MAX".to_string(), |t| t.to_string()),
-            sample_data.len()
+            plural(sample_data.len() as u64, "byte")
         )));
     }
     zstd::dict::from_continuous(sample_data, sample_sizes, max_bytes).map_err(|err| {
@@ -50,9 +51,9 @@ pub fn train(sample_data: &[u8], sample_sizes: &[usize], max_bytes: usize) -> Re
             ErrorKind::Dictionary,
             format!(
                 "dictionary training failed ({err}): give more and more varied samples \
-                 ({} samples of {} bytes in total were given; zstd suggests about 100 times maxBytes)",
-                sample_sizes.len(),
-                sample_data.len()
+                 ({} of {} in total were given; zstd suggests about 100 times maxBytes)",
+                plural(sample_sizes.len() as u64, "sample"),
+                plural(sample_data.len() as u64, "byte")
             ),
         )
     })
