@@ -42,7 +42,10 @@ function runChild(component: string, implementation: string): Promise<Report> {
 
 const RUNS: [component: string, implementations: string[]][] = [
   ['local', ['native', 'js']],
+  ['offheap', ['native', 'js']],
   ['batch', ['native', 'js']],
+  ['tier', ['native', 'js']],
+  ['http', ['native']],
   ['pool', ['js']],
   ['codec', ['js']],
   ['metrics', ['native']],

@@ -288,7 +288,8 @@ export class RedisServer {
         running.delete(this);
         resolve();
       };
-      child.once('exit', (code, signal) => done(signal === null ? `exited with code ${code}` : `was killed by ${signal}`));
+      // 'close', not 'exit': the process and its pipes are gone, so nothing of it keeps the loop alive.
+      child.once('close', (code, signal) => done(signal === null ? `exited with code ${code}` : `was killed by ${signal}`));
       child.once('error', (error) => done(`could not be run (${error.message})`));
     });
     const deadline = Date.now() + READY_TIMEOUT_MS;

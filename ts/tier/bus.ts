@@ -24,7 +24,7 @@ import { ErrorCode, TierCacheError } from '../common/errors.js';
 import { monotonicMs } from './clock.js';
 import type { KeyLayout } from './keys.js';
 import { parseMessage } from './messages.js';
-import { ioredis } from './redis-module.js';
+import { dropClient, ioredis } from './redis-module.js';
 import { withDeadline } from './redis-errors.js';
 import { SequenceTracker } from './sequence-tracker.js';
 import type { RedisOptions } from 'ioredis';
@@ -108,7 +108,7 @@ export class Bus {
 
   /** Test hook: drops the subscriber connection as a network failure would. */
   dropConnection(): void {
-    this.#client?.disconnect();
+    if (this.#client !== null) dropClient(this.#client);
   }
 
   async close(): Promise<void> {
@@ -119,7 +119,7 @@ export class Bus {
     const client = this.#client;
     this.#client = null;
     if (client !== null) {
-      await withDeadline(client.quit().then(() => undefined), 1000, 'subscriber quit').catch(() => client.disconnect());
+      await withDeadline(client.quit().then(() => undefined), 1000, 'subscriber quit').catch(() => dropClient(client));
     }
   }
 
@@ -178,7 +178,7 @@ export class Bus {
         if (this.#client !== client) return;
         this.handlers.error(new TierCacheError(ErrorCode.TIER_COHERENCE, `subscriber setup failed: ${(err as Error).message}`, { cause: err }));
         this.#attempt++;
-        client.disconnect();
+        dropClient(client);
       },
     );
   }
@@ -189,7 +189,7 @@ export class Bus {
     if (now - this.#lastPong > Math.max(5000, this.options.heartbeatMs * 10)) {
       // Nothing heard for long: the connection may be half-open. Start over.
       this.handlers.error(new TierCacheError(ErrorCode.TIER_COHERENCE, 'subscriber heartbeat lost: reconnecting'));
-      client.disconnect();
+      dropClient(client);
       return;
     }
     if (this.#pinging) return;

@@ -19,7 +19,7 @@ import type { CircuitBreaker } from './breaker.js';
 import { monotonicMs } from './clock.js';
 import { slotOf } from './cluster-slot.js';
 import { isConnectivityError, toL2Error, withDeadline } from './redis-errors.js';
-import { ioredis, isCluster, type RedisClient } from './redis-module.js';
+import { dropClient, ioredis, isCluster, type RedisClient } from './redis-module.js';
 import { SCRIPTS } from './scripts.js';
 
 /** One command client and its invalidation message streams (one per connection, per cluster node). */
@@ -154,7 +154,7 @@ export class PooledChannel implements CommandChannel {
       create: async ({ signal }) => {
         const client = createClient(source, settings.commandTimeoutMs, settings.instanceId);
         client.on('error', () => {}); // failures surface through commands and validation
-        const abort = (): void => client.disconnect();
+        const abort = (): void => dropClient(client);
         signal.addEventListener('abort', abort);
         try {
           await client.connect();
@@ -168,7 +168,7 @@ export class PooledChannel implements CommandChannel {
           });
           return conn;
         } catch (err) {
-          client.disconnect();
+          dropClient(client);
           throw err;
         } finally {
           signal.removeEventListener('abort', abort);
@@ -176,7 +176,7 @@ export class PooledChannel implements CommandChannel {
       },
       destroy: (conn) => {
         this.#drop(conn);
-        conn.client.disconnect();
+        dropClient(conn.client);
       },
       validate: (conn) => conn.client.status === 'ready',
       validationBypassMs: 0,

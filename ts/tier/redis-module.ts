@@ -39,3 +39,14 @@ export function isRedis(value: unknown): value is Redis {
 
 /** A command client: standalone or cluster. */
 export type RedisClient = Redis | Cluster;
+
+/**
+ * Drops a client TierCache created. A client whose connection has already
+ * ended is left alone: ioredis's disconnect() would arm a 2 s timer waiting
+ * for a socket that is already gone to close, keeping the process alive
+ * after close().
+ */
+export function dropClient(client: Redis | Cluster): void {
+  if (client.status === 'end') return;
+  client.disconnect();
+}
