@@ -7,32 +7,29 @@
 import type { ExecutionContext } from 'ava';
 import { ManualClock, TierCache, type TierCacheOptions } from '../../ts/index.js';
 
-/** Real-time bound for waits that only catch hangs. */
-export const HANG_GUARD_MS = 10_000;
+import { HANG_GUARD_MS } from './wait.js';
 
-/** Polls `condition` until true; throws after the hang guard. */
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, guardMs = HANG_GUARD_MS): Promise<void> {
-  const deadline = Date.now() + guardMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+export { HANG_GUARD_MS, waitFor } from './wait.js';
 
 /** Resolves after `ms` real milliseconds (only to let real I/O happen; never asserted on). */
 export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** The rejections seen by each guarded test running now (one process listener for all of them). */
+const guarded = new Set<unknown[]>();
+const onRejection = (reason: unknown): void => {
+  for (const seen of guarded) seen.push(reason);
+};
+
 /** Fails the test on any unhandled rejection while it runs. */
 export function guardUnhandledRejections(t: ExecutionContext): void {
   const seen: unknown[] = [];
-  const onRejection = (reason: unknown): void => {
-    seen.push(reason);
-  };
-  process.on('unhandledRejection', onRejection);
+  if (guarded.size === 0) process.on('unhandledRejection', onRejection);
+  guarded.add(seen);
   t.teardown(() => {
-    process.off('unhandledRejection', onRejection);
+    guarded.delete(seen);
+    if (guarded.size === 0) process.off('unhandledRejection', onRejection);
     if (seen.length > 0) t.fail(`unhandled rejection(s): ${seen.map((r) => String((r as Error)?.stack ?? r)).join('\n')}`);
   });
 }
