@@ -2,10 +2,9 @@
 // LocalCache benchmarks: native vs JS twin vs lru-cache vs mnemonist, side by
 // side in one run, reported as ratios. Run: npm run bench -- local
 // (or node --expose-gc bench/local.bench.js after npm run build:ts).
-const { execFileSync } = require('node:child_process');
 const { LRUCache } = require('lru-cache');
 const { LRUCache: MnemonistLRU } = require('mnemonist');
-const { runSuite, printTable, record, machine } = require('./lib/harness.js');
+const { runSuite, runIsolated, printCaseResult, toRows, report, record, recordColumns, wants, pick, machine } = require('./lib/harness.js');
 const { zipfTrace, scanBurstTrace, loopTrace } = require('./lib/workloads.js');
 
 const { createLocalCache } = require('../dist/local/local-cache.js');
@@ -35,27 +34,12 @@ function candidate(name, capacity) {
 }
 
 /**
- * Runs one throughput case per child process: a real process uses one
- * implementation, and driving both through the same LocalCache code in one
- * process would make its call sites polymorphic (slower for both).
+ * Runs each throughput case in a child process of its own: a real process uses
+ * one implementation, and driving both through the same LocalCache code in
+ * one process would make its call sites polymorphic (slower for both).
  */
 function isolated(section, names) {
-  const rows = [];
-  for (const name of names) {
-    const out = execFileSync(process.execPath, ['--expose-gc', __filename, '--case', section, name], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: process.env,
-    });
-    rows.push(JSON.parse(out.trim().split('\n').pop()));
-  }
-  return rows;
-}
-
-/** In a child: runs `fn` (returning Benchmark.js cases) and prints the result as JSON. */
-async function runCase(cases) {
-  const [result] = await runSuite('case', cases, { quiet: true });
-  process.stdout.write(`${JSON.stringify({ name: result.name, value: result.hz, rme: result.rme })}\n`);
+  return toRows(runIsolated(__filename, (name) => ['--case', section, name], names));
 }
 
 async function crossingCosts() {
@@ -72,8 +56,7 @@ async function crossingCosts() {
     { name: 'JS: Map.get (for scale)', fn: () => scratchMap.get(key) },
   ]);
   const rows = results.map((r) => ({ name: r.name, value: 1e9 / r.hz, rme: r.rme }));
-  printTable('Cost per crossing (ns, lower is better)', rows, { baseline: 'empty call', unit: 'ns', lowerIsBetter: true });
-  record('local', 'crossing', rows);
+  report('local', 'crossing', rows, { title: 'Cost per crossing (ns, lower is better)', peer: 'empty call', unit: 'ns', lowerIsBetter: true });
 }
 const scratchMap = new Map([['user:123456:profile', 1]]);
 
@@ -87,9 +70,8 @@ function hitCase(name) {
 }
 
 async function hitPath() {
-  const rows = isolated('hit', CANDIDATES);
-  printTable('Hit path: get of a present key (ops/s)', rows, { baseline: 'lru-cache' });
-  record('local', 'hit-path', rows);
+  const rows = isolated('hit', pick('local', CANDIDATES));
+  report('local', 'hit-path', rows, { title: 'Hit path: get of a present key (ops/s)', peer: 'lru-cache' });
 }
 
 function asideCase(name) {
@@ -115,11 +97,12 @@ function asideCase(name) {
 }
 
 async function cacheAside() {
-  const rows = isolated('aside', CANDIDATES);
-  printTable('Cache-aside, Zipf 0.9 over 1M keys, capacity 100k, 100 B values (requests/s)', rows, {
-    baseline: 'lru-cache',
+  const rows = isolated('aside', pick('local', CANDIDATES));
+  report('local', 'cache-aside', rows, {
+    title: 'Cache-aside, Zipf 0.9 over 1M keys, capacity 100k, 100 B values (requests/s)',
+    peer: 'lru-cache',
+    unit: 'requests/s',
   });
-  record('local', 'cache-aside', rows);
 }
 
 function manyCase(name) {
@@ -146,12 +129,9 @@ function manyCase(name) {
 }
 
 async function getMany() {
-  const rows = isolated('many', ['native getMany(100)', 'js twin getMany(100)', 'lru-cache get x 100']).map((r) => ({
-    ...r,
-    value: r.value * 100,
-  }));
-  printTable('getMany of 100 present keys (keys/s)', rows, { baseline: 'lru-cache get x 100' });
-  record('local', 'get-many', rows);
+  const names = pick('local', ['native getMany(100)', 'js twin getMany(100)', 'lru-cache get x 100']);
+  const rows = isolated('many', names).map((r) => ({ ...r, value: r.value * 100 }));
+  report('local', 'get-many', rows, { title: 'getMany of 100 present keys (keys/s)', peer: 'lru-cache get x 100', unit: 'keys/s' });
 }
 
 /**
@@ -205,7 +185,11 @@ function hitRatios() {
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-  record('local', 'hit-ratio', rows);
+  // One table per workload: the policies' hit ratios, measured against lru-cache's.
+  for (const { workload, ...byPolicy } of rows) {
+    const cases = Object.entries(byPolicy).map(([name, value]) => ({ name, value }));
+    record('local', `hit-ratio.${workload}`, cases, { title: `Hit ratio (%): ${workload}`, peer: 'lru-cache', unit: '%' });
+  }
 }
 
 function slidingTrace(length) {
@@ -235,12 +219,9 @@ function memory() {
     for (let i = 0; i < n; i++) c.set(`key:${i}`, Buffer.alloc(100, i & 255));
     global.gc();
     const after = process.memoryUsage();
-    rows.push({
-      name,
-      heap: after.heapUsed - before.heapUsed,
-      offHeap: after.arrayBuffers - before.arrayBuffers + (binding.nativeAllocatedBytes() - nativeBefore),
-      size: c.size,
-    });
+    const heap = after.heapUsed - before.heapUsed;
+    const offHeap = after.arrayBuffers - before.arrayBuffers + (binding.nativeAllocatedBytes() - nativeBefore);
+    rows.push({ name, heap, offHeap, total: heap + offHeap, size: c.size });
     c = null;
     global.gc();
   }
@@ -253,7 +234,8 @@ function memory() {
     ...rows.map((r) => `| ${r.name} | ${mb(r.heap)} | ${mb(r.offHeap)} |`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  record('local', 'memory', rows);
+  const bytes = { unit: 'bytes', lowerIsBetter: true };
+  recordColumns('local', 'memory', rows, { heap: bytes, offHeap: bytes, total: bytes }, { title: 'Memory: 1M entries of 100-byte values', peer: 'lru-cache' });
 }
 
 async function main() {
@@ -261,18 +243,19 @@ async function main() {
   if (caseIndex > 0) {
     const [section, name] = process.argv.slice(caseIndex + 1);
     const build = { hit: hitCase, aside: asideCase, many: manyCase }[section];
-    await runCase(build(name));
+    const [spec] = build(name);
+    await printCaseResult(spec);
     return;
   }
   process.stdout.write(`\nMachine: ${machine()}\n`);
   const only = process.argv.slice(2);
-  const want = (name) => only.length === 0 || only.includes(name);
-  if (want('crossing')) await crossingCosts();
-  if (want('hit')) await hitPath();
-  if (want('aside')) await cacheAside();
-  if (want('many')) await getMany();
-  if (want('ratio')) hitRatios();
-  if (want('memory')) memory();
+  const want = (name, table) => (only.length === 0 || only.includes(name)) && wants('local', table);
+  if (want('crossing', 'crossing')) await crossingCosts();
+  if (want('hit', 'hit-path')) await hitPath();
+  if (want('aside', 'cache-aside')) await cacheAside();
+  if (want('many', 'get-many')) await getMany();
+  if (want('ratio', 'hit-ratio')) hitRatios();
+  if (want('memory', 'memory')) memory();
 }
 
 main().catch((err) => {
