@@ -19,38 +19,50 @@ const { wants, pick } = require('./selection.js');
  */
 function cpuHrtime(previous) {
   const { user, system } = process.cpuUsage();
-  const ns = (user + system) * 1000;
+  return hrtimeOf((user + system) * 1000, previous);
+}
+
+/** [s, ns] from a nanosecond count, or the difference from `previous` as process.hrtime does. */
+function hrtimeOf(ns, previous) {
   const now = [Math.floor(ns / 1e9), ns % 1e9];
   if (!previous) return now;
   let s = now[0] - previous[0];
-  let n = now[1] - previous[1];
-  if (n < 0) {
+  let r = now[1] - previous[1];
+  if (r < 0) {
     s -= 1;
-    n += 1e9;
+    r += 1e9;
   }
-  return [s, n];
+  return [s, r];
 }
 
 /**
- * The same over the main thread's own CPU time (Linux: /proc/thread-self/schedstat,
- * nanoseconds on the CPU), which leaves out GC helper and worker threads.
+ * The same over the main thread's own CPU time (Linux), which leaves out GC
+ * helper and worker threads. /proc/thread-self/schedstat gives nanoseconds on
+ * the CPU, but the kernel brings it up to date only at a scheduler tick or a
+ * context switch (every 4 ms here): between updates the clock advances with
+ * wall time (the thread reading it is running), never by more than a tick's
+ * worth, so that it is smooth enough for Benchmark.js's calibration (a clock
+ * reading 0 makes it run thousands of times too many iterations).
  */
 function threadHrtime() {
   const fd = fs.openSync('/proc/thread-self/schedstat', 'r');
   const buf = Buffer.alloc(128);
-  return (previous) => {
+  const maxInterpolation = 10e6; // ns: the longest scheduler tick (HZ=100)
+  let lastRaw = -1;
+  let seenAt = 0n;
+  let last = 0;
+  const nowNs = () => {
     const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    const ns = Number(buf.toString('latin1', 0, n).split(' ')[0]);
-    const now = [Math.floor(ns / 1e9), ns % 1e9];
-    if (!previous) return now;
-    let s = now[0] - previous[0];
-    let r = now[1] - previous[1];
-    if (r < 0) {
-      s -= 1;
-      r += 1e9;
+    const raw = Number(buf.toString('latin1', 0, n).split(' ')[0]);
+    const wall = process.hrtime.bigint();
+    if (raw !== lastRaw) {
+      lastRaw = raw;
+      seenAt = wall;
     }
-    return [s, r];
+    last = Math.max(last, raw + Math.min(Number(wall - seenAt), maxInterpolation));
+    return last;
   };
+  return (previous) => hrtimeOf(nowNs(), previous);
 }
 
 let clockedBenchmark;
