@@ -172,6 +172,18 @@ test('--update refuses while a claim cannot be measured, and leaves the baseline
   t.is(fs.readFileSync(file, 'utf8'), before);
 });
 
+test('--update refuses runs not recorded in quick mode: the claims are what the quick mode measures', async (t) => {
+  const file = writeBaseline(fixtureBaseline());
+  const before = fs.readFileSync(file, 'utf8');
+  const full = editedRun((r) => {
+    for (const doc of Object.values(r)) doc.settings.quick = false;
+  });
+  const r = await check('--from', full, '--baseline', file, '--update');
+  t.is(r.code, 2);
+  t.regex(r.stderr, /not updating: the claimed ratios are what the quick mode measures/);
+  t.is(fs.readFileSync(file, 'utf8'), before);
+});
+
 test('an invalid baseline is refused with every problem listed', async (t) => {
   const b = fixtureBaseline() as unknown as { claims: Record<string, unknown>[] };
   b.claims[0].ratio = -1;

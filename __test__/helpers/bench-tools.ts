@@ -25,6 +25,7 @@ export interface Table {
 }
 export interface SuiteDoc {
   suite: string;
+  settings: { quick: boolean };
   tables: Record<string, Table>;
 }
 export type Run = Record<string, SuiteDoc>;
