@@ -4,80 +4,17 @@
 // (with its peer, unit and direction: lib/record.js) so that CI can compute
 // ratios from a run (bench/compare.js, bench/check.js).
 const { spawnSync } = require('node:child_process');
-const fs = require('node:fs');
-const Benchmark = require('benchmark');
+const { benchmarkWithClock } = require('./clocks.js');
 const { machine } = require('./machine.js');
 const { settings } = require('./settings.js');
 const { record, recordColumns } = require('./record.js');
 const { wants, pick } = require('./selection.js');
-
-/**
- * process.hrtime's interface over the process's CPU time (user + system, all
- * threads, microsecond resolution): a clock that does not advance while
- * other processes hold the CPU, so that on a shared machine a case measures
- * the work it does rather than its share of the cores.
- */
-function cpuHrtime(previous) {
-  const { user, system } = process.cpuUsage();
-  return hrtimeOf((user + system) * 1000, previous);
-}
-
-/** [s, ns] from a nanosecond count, or the difference from `previous` as process.hrtime does. */
-function hrtimeOf(ns, previous) {
-  const now = [Math.floor(ns / 1e9), ns % 1e9];
-  if (!previous) return now;
-  let s = now[0] - previous[0];
-  let r = now[1] - previous[1];
-  if (r < 0) {
-    s -= 1;
-    r += 1e9;
-  }
-  return [s, r];
-}
-
-/**
- * The same over the main thread's own CPU time (Linux), which leaves out GC
- * helper and worker threads. /proc/thread-self/schedstat gives nanoseconds on
- * the CPU, but the kernel brings it up to date only at a scheduler tick or a
- * context switch (every 4 ms here): between updates the clock advances with
- * wall time (the thread reading it is running), never by more than a tick's
- * worth, so that it is smooth enough for Benchmark.js's calibration (a clock
- * reading 0 makes it run thousands of times too many iterations).
- */
-function threadHrtime() {
-  const fd = fs.openSync('/proc/thread-self/schedstat', 'r');
-  const buf = Buffer.alloc(128);
-  const maxInterpolation = 10e6; // ns: the longest scheduler tick (HZ=100)
-  let lastRaw = -1;
-  let seenAt = 0n;
-  let last = 0;
-  const nowNs = () => {
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    const raw = Number(buf.toString('latin1', 0, n).split(' ')[0]);
-    const wall = process.hrtime.bigint();
-    if (raw !== lastRaw) {
-      lastRaw = raw;
-      seenAt = wall;
-    }
-    last = Math.max(last, raw + Math.min(Number(wall - seenAt), maxInterpolation));
-    return last;
-  };
-  return (previous) => hrtimeOf(nowNs(), previous);
-}
-
-let clockedBenchmark;
-/** Benchmark.js timing with settings.clock: 'wall' (its own), 'cpu' (cpuHrtime) or 'thread' (threadHrtime). */
-function benchmarkLibrary() {
-  if (settings.clock === 'wall') return Benchmark;
-  const hrtime = settings.clock === 'thread' ? threadHrtime() : cpuHrtime;
-  clockedBenchmark ??= Benchmark.runInContext({ process: { hrtime, nextTick: process.nextTick, env: process.env } });
-  return clockedBenchmark;
-}
+const { median } = require('./results.js');
 
 /** One pass of a Benchmark.js suite over `cases`: [{ name, hz, rme, samples }]. */
 function runOnce(title, cases, options) {
   return new Promise((resolve, reject) => {
-    const suite = new (benchmarkLibrary().Suite)(title);
+    const suite = new (benchmarkWithClock(settings.clock).Suite)(title);
     for (const c of cases) {
       suite.add(c.name, {
         fn: c.fn,
@@ -103,11 +40,6 @@ function runOnce(title, cases, options) {
     suite.on('error', (e) => reject(e.target.error));
     suite.run({ async: true });
   });
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
 }
 
 /** Per case, the median over rounds: rounds is [[{ name, hz, rme, samples }]]. */
@@ -212,7 +144,6 @@ module.exports = {
   runSuite,
   runIsolated,
   printCaseResult,
-  median,
   printTable,
   toRows,
   report,
