@@ -8,7 +8,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { editedRun, fixtureBaseline, fixtureRun, fixtures, removeTempDirs, root, row, runTool, writeBaseline, writeRun, type Baseline } from './helpers/bench-tools';
+import { editedRun, fixtureBaseline, fixtureRun, fixtures, removeTempDirs, root, row, runNode, runTool, writeBaseline, writeRun, type Baseline } from './helpers/bench-tools';
 
 const run = path.join(fixtures, 'run');
 const baseline = path.join(fixtures, 'baseline.json');
@@ -134,6 +134,29 @@ test('with several runs each claim is judged on its median ratio', async (t) => 
   t.regex(r.stdout, /\| local \/ hit-path \| native \| lru-cache \| 0\.15x \| 0\.15x \(0\.15x, 0\.075x, 0\.165x\) \|/);
 });
 
+test('a claim that regressed in one run is judged again on its median with the confirmation runs', async (t) => {
+  // bench:check measures the suites of a regressed claim twice more (--confirm,
+  // default 2); this drives the judging step on recorded runs.
+  const bad = editedRun((r) => {
+    row(r, 'local', 'hit-path', 'native').value *= 0.6;
+  });
+  const script = `
+    const { loadRun } = require('./bench/lib/results.js');
+    const { loadBaseline, evaluateClaims, confirmRegressions } = require('./bench/lib/claims.js');
+    const [baseline, bad, good] = process.argv.slice(1);
+    const claims = loadBaseline(baseline).claims;
+    const first = evaluateClaims(claims, [loadRun(bad)], { threshold: 0.2 });
+    const again = (dirs) => confirmRegressions(first, dirs.map(loadRun), { threshold: 0.2 }).map((r) => r.status);
+    console.log(JSON.stringify({ first: first.map((r) => r.status), flake: again([bad, good, good]), real: again([bad, bad, good]) }));`;
+  const r = await runNode(['-e', script, baseline, bad, run]);
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(JSON.parse(r.stdout), {
+    first: ['ok', 'ok', 'regression', 'ok'],
+    flake: ['ok', 'ok', 'ok', 'ok'],
+    real: ['ok', 'ok', 'regression', 'ok'],
+  });
+});
+
 test('--update writes the measured ratios into the baseline, after which the run passes', async (t) => {
   const measured = editedRun((r) => {
     row(r, 'pool', 'uncontended', adaptive).value *= 0.7;
@@ -170,6 +193,14 @@ test('--update refuses while a claim cannot be measured, and leaves the baseline
   t.is(r.code, 2);
   t.regex(r.stderr, /not updating: pool \/ uncontended \/ tiercache, all features, leakStack adaptive vs generic-pool 3\.9\.0: cannot be measured/);
   t.is(fs.readFileSync(file, 'utf8'), before);
+});
+
+test('--from judges recorded runs only: --runs, --confirm and --json are refused with it', async (t) => {
+  for (const extra of [['--runs', '2'], ['--confirm', '0'], ['--json', 'x']]) {
+    const r = await check('--from', run, '--baseline', baseline, ...extra);
+    t.is(r.code, 2);
+    t.regex(r.stderr, /--from judges recorded runs/);
+  }
 });
 
 test('--update refuses runs not recorded in quick mode: the claims are what the quick mode measures', async (t) => {

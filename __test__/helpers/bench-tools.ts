@@ -104,13 +104,13 @@ export interface Result {
   stderr: string;
 }
 
-/** Runs a bench tool (a path under bench/) to completion and returns its exit code and output. */
-export function runTool(tool: string, args: string[], env: Record<string, string> = {}): Promise<Result> {
+/** Runs node with `args` in the repository to completion and returns its exit code and output. */
+export function runNode(args: string[], env: Record<string, string> = {}): Promise<Result> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   delete childEnv.NODE_OPTIONS;
   delete childEnv.INIT_CWD;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path.join(root, 'bench', tool), ...args], { cwd: root, env: childEnv, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, args, { cwd: root, env: childEnv, timeout: 60_000 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') {
         reject(error);
         return;
@@ -118,4 +118,9 @@ export function runTool(tool: string, args: string[], env: Record<string, string
       resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
     });
   });
+}
+
+/** Runs a bench tool (a path under bench/) to completion and returns its exit code and output. */
+export function runTool(tool: string, args: string[], env: Record<string, string> = {}): Promise<Result> {
+  return runNode([path.join(root, 'bench', tool), ...args], env);
 }

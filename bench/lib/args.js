@@ -1,10 +1,16 @@
 'use strict';
 const { BenchInputError } = require('./results.js');
 
+const NUMBERS = {
+  fraction: { ok: (n) => n > 0 && n < 1, says: 'a fraction between 0 and 1 (0.2 = 20%)' },
+  count: { ok: (n) => Number.isInteger(n) && n >= 1, says: 'a whole number >= 1' },
+  whole: { ok: (n) => Number.isInteger(n) && n >= 0, says: 'a whole number >= 0' },
+};
+
 /**
  * A small command-line parser for the bench tools. `spec` maps an option name
- * (without --) to 'boolean', 'string', 'strings' (repeatable) or 'fraction'
- * (a number in (0, 1)). Returns { options, positional }; a bad command line
+ * (without --) to 'boolean', 'string', 'strings' (repeatable), 'fraction' (a
+ * number in (0, 1)), 'count' (a whole number >= 1) or 'whole' (>= 0). Returns { options, positional }; a bad command line
  * throws BenchInputError naming the option.
  */
 function parseArgs(argv, spec) {
@@ -27,10 +33,9 @@ function parseArgs(argv, spec) {
     }
     let value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined || value === '') throw new BenchInputError(`--${name} needs a value`);
-    if (kind === 'fraction' || kind === 'count') {
+    if (NUMBERS[kind]) {
       const n = Number(value);
-      const ok = kind === 'fraction' ? n > 0 && n < 1 : Number.isInteger(n) && n >= 1;
-      if (!ok) throw new BenchInputError(`--${name} must be ${kind === 'fraction' ? 'a fraction between 0 and 1 (0.2 = 20%)' : 'a whole number >= 1'}, got ${value}`);
+      if (!NUMBERS[kind].ok(n)) throw new BenchInputError(`--${name} must be ${NUMBERS[kind].says}, got ${value}`);
       value = n;
     }
     if (kind === 'strings') (options[name] ??= []).push(value);

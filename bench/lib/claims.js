@@ -110,6 +110,21 @@ function evaluateClaims(claims, runs, { threshold }) {
   });
 }
 
+/** The claims of `rows` that regressed. */
+function regressedClaims(rows) {
+  return rows.filter((r) => r.status === 'regression').map((r) => r.claim);
+}
+
+/**
+ * `rows` with every claim that regressed judged again on its median over
+ * `runs` (the run it regressed in and the confirmation runs): a slow spell of
+ * a shared machine fails a claim once, a regression fails it every time.
+ */
+function confirmRegressions(rows, runs, { threshold }) {
+  const rejudged = evaluateClaims(regressedClaims(rows), runs, { threshold });
+  return rows.map((r) => rejudged.find((x) => x.claim === r.claim) ?? r);
+}
+
 /** Three significant digits: what a claimed ratio is written with. */
 function roundRatio(r) {
   return Number(r.toPrecision(3));
@@ -134,4 +149,4 @@ function formatBaseline(doc) {
   return `{\n${fields.map((f) => `${f}\n`).join('')}  "claims": [\n${lines.join(',\n')}\n  ]\n}\n`;
 }
 
-module.exports = { formatBaseline, claimName, validateBaseline, loadBaseline, selectionFor, measureClaim, evaluateClaims, updatedBaseline, roundRatio };
+module.exports = { formatBaseline, claimName, regressedClaims, confirmRegressions, validateBaseline, loadBaseline, selectionFor, measureClaim, evaluateClaims, updatedBaseline, roundRatio };

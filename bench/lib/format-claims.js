@@ -16,12 +16,13 @@ function formatRme(rme) {
 }
 
 /** rows: lib/claims.js evaluateClaims() output. */
-function formatClaims(rows, { baseline, runs, quick, machine }) {
+function formatClaims(rows, { baseline, runs, quick, machine, confirmed = 0 }) {
   const lines = [
     `# Claimed ratios (${baseline}) vs measured${quick ? ', quick mode' : ''}${runs > 1 ? `, median of ${runs} runs` : ''}`,
     '',
     `Machine: ${machine ?? 'unknown'}`,
     '',
+    ...(confirmed > 0 ? [`${confirmed} claim(s) regressed in the first run and were measured again: judged on the median of all their runs (in brackets).`, ''] : []),
     'ratio = value(case) / value(peer) in one run; change: + is better, in the table\'s direction.',
     '',
     '| suite / table | case | vs peer | claimed | measured | change | allowed | ± (case / peer) | status |',
