@@ -10,9 +10,9 @@ const { FORMAT } = require('./record.js');
 
 /**
  * How far a ratio may fall before it counts as a regression (a fraction of the
- * reference ratio). Chosen from repeated quick runs on a shared 2-core VM
- * (docs/benchmarks.md): unchanged trees moved by up to ~10%, so 20% leaves
- * room for noise while a 30% regression fails.
+ * reference ratio). Chosen from repeated quick runs on the shared 2-core VM
+ * (docs/benchmarks.md): an unchanged tree stayed within about 15% of most
+ * claims, and a regression of 30% or more fails.
  */
 const DEFAULT_THRESHOLD = 0.2;
 
