@@ -5,7 +5,7 @@
 // fake backend with 1 ms latency. Run: npm run bench -- batch
 const path = require('node:path');
 const DataLoader = require('dataloader');
-const { runSuite, printTable, toRows, record, loadTiercache, fmt } = require('./lib/harness.js');
+const { runIsolated, printCaseResult, report, recordColumns, toRows, wants, pick, settings, loadTiercache, fmt } = require('./lib/harness.js');
 const { BareBatcher } = require('./lib/reference-batchers.js');
 
 loadTiercache(); // builds nothing; fails early when dist/ is missing
@@ -188,52 +188,41 @@ async function backendScenarios() {
   return out;
 }
 
-// A process uses one implementation (chosen once), so each throughput case
-// runs in a child process of its own: sharing one process would make the
-// processor's call sites polymorphic across native and JS, a cost no user
-// pays, and would let one case's garbage land in the next one's samples.
-function runIsolated(suite, name) {
-  const { spawnSync } = require('node:child_process');
-  const r = spawnSync(process.execPath, ['--expose-gc', __filename, '--case', suite, name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status !== 0) throw new Error(`case ${suite}/${name} failed with status ${r.status}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop());
-}
-
 function caseFor(suite, name) {
   const make = name === perRoundDataLoader ? () => new DataLoader(noop, { maxBatchSize: BATCH }) : peers[name];
   return suite === 'load' ? loadCase(name, make) : loadManyCase(name, make);
 }
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
-}
+const ROUNDS = settings.rounds;
 
 async function throughput(suite, title) {
-  const names = [...Object.keys(peers), perRoundDataLoader];
-  // Rounds interleave the peers so that a slow spell of the shared machine
-  // hits all of them; each peer's figure is its median over the rounds.
-  const runs = new Map(names.map((name) => [name, []]));
-  for (let round = 0; round < ROUNDS; round++) for (const name of names) runs.get(name).push(runIsolated(suite, name));
-  const results = names.map((name) => {
-    const all = runs.get(name);
-    return { name, hz: median(all.map((r) => r.hz)), rme: median(all.map((r) => r.rme)), samples: all.reduce((n, r) => n + r.samples, 0) };
-  });
+  const names = pick('batch', [...Object.keys(peers), perRoundDataLoader]);
+  // Each case in a process of its own (a process uses one implementation), the
+  // cases taking turns over ROUNDS rounds; each one's figure is its median.
+  const results = runIsolated(__filename, (name) => ['--case', suite, name], names, ROUNDS);
   const rows = toRows(results, BATCH);
-  printTable(title, rows, { baseline: 'dataloader 2.2.3 (cache: false)', unit: 'items/s' });
-  record('batch', suite, rows);
+  report('batch', suite, rows, { title, peer: 'dataloader 2.2.3 (cache: false)', unit: 'items/s' });
 }
 
 async function main() {
-  await throughput('load', `load(): items/s, ${BATCH} loads per round, no-op execute, maxBatchSize ${BATCH} (median of ${ROUNDS} interleaved rounds)`);
-  await throughput('loadMany', `loadMany() of ${BATCH} keys: items/s, no-op execute (median of ${ROUNDS} interleaved rounds)`);
+  if (wants('batch', 'load')) {
+    await throughput('load', `load(): items/s, ${BATCH} loads per round, no-op execute, maxBatchSize ${BATCH} (median of ${ROUNDS} interleaved rounds)`);
+  }
+  if (wants('batch', 'loadMany')) {
+    await throughput('loadMany', `loadMany() of ${BATCH} keys: items/s, no-op execute (median of ${ROUNDS} interleaved rounds)`);
+  }
+  if (wants('batch', 'crossing')) {
+    report('batch', 'crossing', crossingCosts(), {
+      title: 'What each crossing costs (ns, median of 7 runs; lower is better)',
+      peer: 'raw fast path: startNext() (nothing ready)',
+      unit: 'ns',
+      lowerIsBetter: true,
+    });
+  }
+  if (wants('batch', 'backend')) await backend();
+}
 
-  const crossing = crossingCosts();
-  printTable('What each crossing costs (ns, median of 7 runs; lower is better)', crossing.map((r) => ({ name: r.name, value: Number(r.value.toFixed(1)) })), { baseline: 'raw fast path: startNext() (nothing ready)', unit: 'ns', lowerIsBetter: true });
-  record('batch', 'crossing', crossing);
-
+async function backend() {
   const scenarios = await backendScenarios();
   const unbatched = scenarios[0];
   const lines = [
@@ -247,17 +236,19 @@ async function main() {
     lines.push(`| ${s.name} | ${fmt(s.roundTrips)} | ${saved} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.wallMs.toFixed(0)} |`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-  record('batch', 'backend', scenarios);
+  const ms = { unit: 'ms', lowerIsBetter: true };
+  recordColumns('batch', 'backend', scenarios, { roundTrips: { unit: 'round trips', lowerIsBetter: true }, p50: ms, p99: ms, wallMs: ms }, {
+    title: 'Fake backend, 1 ms per call: 50 clients x 40 sequential requests over 2000 keys',
+    peer: unbatched.name,
+  });
 }
 
 if (process.argv[2] === '--case') {
   const [, , , suite, name] = process.argv;
-  runSuite(`${suite}: ${name}`, [caseFor(suite, name)])
-    .then((results) => process.stdout.write(`${JSON.stringify(results[0])}\n`))
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
+  printCaseResult(caseFor(suite, name)).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
 } else {
   main().catch((err) => {
     console.error(err);

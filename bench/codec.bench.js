@@ -6,7 +6,7 @@
 // and the offload crossover (the size from which offloading pays).
 const zlib = require('node:zlib');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
-const { runSuite, printTable, record, loadTiercache, machine } = require('./lib/harness.js');
+const { runSuite, report, recordColumns, wants, pick, loadTiercache, machine } = require('./lib/harness.js');
 const { jsonPayload, jsonValues } = require('./lib/payloads.js');
 
 const { Codec, trainDictionary } = loadTiercache();
@@ -30,38 +30,52 @@ async function compression() {
     const input = typeof size === 'string' ? require('node:fs').readFileSync(size) : jsonPayload(size, 42);
     const codecs = LEVELS.map((level) => [level, new Codec(codecOptions({ level }))]);
     // The same level on the native addon's zstd, the Codec's fallback when zstd-napi cannot load.
-    const addon = new Codec(codecOptions({ level: 3, zstd: 'native' }));
-    const cases = [
-      { name: 'gzip (zlib default, level 6)', fn: () => zlib.gzipSync(input), out: zlib.gzipSync(input).length },
-      { name: 'brotli (zlib default, quality 11)', fn: () => zlib.brotliCompressSync(input), out: zlib.brotliCompressSync(input).length },
-      ...codecs.map(([level, codec]) => ({ name: `zstd ${level}`, fn: () => codec.encode(input), out: codec.encode(input).length })),
-      { name: 'zstd 3 on the addon', fn: () => addon.encode(input), out: addon.encode(input).length },
-    ];
-    const results = await runSuite(`compress ${label}`, cases, { minSamples: 5 });
-    const speed = results.map((r) => ({ name: r.name, value: (r.hz * input.length) / MB, rme: r.rme }));
-    const ratio = cases.map((c) => ({ name: c.name, value: input.length / c.out }));
-    printTable(`Compression speed, JSON ${label} (${input.length} B)`, speed, { baseline: 'gzip (zlib default, level 6)', unit: 'MB/s' });
-    printTable(`Compression ratio, JSON ${label}`, ratio, { baseline: 'gzip (zlib default, level 6)', unit: 'ratio (x)' });
-    record('codec', `compress-speed-${label}`, speed);
-    record('codec', `compress-ratio-${label}`, ratio);
-
-    const gz = zlib.gzipSync(input);
-    const br = zlib.brotliCompressSync(input);
-    const addonEncoded = addon.encode(input);
-    const dcases = [
-      { name: 'gunzip', fn: () => zlib.gunzipSync(gz) },
-      { name: 'brotli decompress', fn: () => zlib.brotliDecompressSync(br) },
-      ...codecs.filter(([level]) => [1, 3, 19].includes(level)).map(([level, codec]) => {
-        const encoded = codec.encode(input);
-        return { name: `zstd ${level} decode`, fn: () => codec.decode(encoded) };
-      }),
-      { name: 'zstd 3 decode on the addon', fn: () => addon.decode(addonEncoded) },
-    ];
-    const dresults = await runSuite(`decompress ${label}`, dcases, { minSamples: 10 });
-    const dspeed = dresults.map((r) => ({ name: r.name, value: (r.hz * input.length) / MB, rme: r.rme }));
-    printTable(`Decompression speed, JSON ${label} (MB/s of output)`, dspeed, { baseline: 'gunzip', unit: 'MB/s' });
-    record('codec', `decompress-speed-${label}`, dspeed);
+    codecs.addon = new Codec(codecOptions({ level: 3, zstd: 'native' }));
+    if (wants('codec', `compress-speed-${label}`, `compress-ratio-${label}`)) await compressionSpeed(label, input, codecs);
+    if (wants('codec', `decompress-speed-${label}`)) await decompressionSpeed(label, input, codecs);
   }
+}
+
+async function compressionSpeed(label, input, codecs) {
+  const gzip = 'gzip (zlib default, level 6)';
+  const cases = pick(
+    'codec',
+    [
+      { name: gzip, fn: () => zlib.gzipSync(input) },
+      { name: 'brotli (zlib default, quality 11)', fn: () => zlib.brotliCompressSync(input) },
+      ...codecs.map(([level, codec]) => ({ name: `zstd ${level}`, fn: () => codec.encode(input) })),
+      { name: 'zstd 3 on the addon', fn: () => codecs.addon.encode(input) },
+    ],
+    (c) => c.name,
+  );
+  const results = await runSuite(`compress ${label}`, cases, { minSamples: 5 });
+  const speed = results.map((r) => ({ name: r.name, value: (r.hz * input.length) / MB, rme: r.rme }));
+  const ratio = cases.map((c) => ({ name: c.name, value: input.length / c.fn().length }));
+  report('codec', `compress-speed-${label}`, speed, { title: `Compression speed, JSON ${label} (${input.length} B)`, peer: gzip, unit: 'MB/s' });
+  report('codec', `compress-ratio-${label}`, ratio, { title: `Compression ratio, JSON ${label}`, peer: gzip, unit: 'ratio (x)' });
+}
+
+async function decompressionSpeed(label, input, codecs) {
+  // Each decoder's input is compressed only when the case runs (brotli at quality 11 takes seconds on 1 MiB).
+  const decoder = (encode, decode) => () => {
+    const encoded = encode(input);
+    return () => decode(encoded);
+  };
+  const dcases = pick(
+    'codec',
+    [
+      ['gunzip', decoder(zlib.gzipSync, zlib.gunzipSync)],
+      ['brotli decompress', decoder(zlib.brotliCompressSync, zlib.brotliDecompressSync)],
+      ...codecs
+        .filter(([level]) => [1, 3, 19].includes(level))
+        .map(([level, codec]) => [`zstd ${level} decode`, decoder((x) => codec.encode(x), (x) => codec.decode(x))]),
+      ['zstd 3 decode on the addon', decoder((x) => codecs.addon.encode(x), (x) => codecs.addon.decode(x))],
+    ],
+    ([name]) => name,
+  ).map(([name, make]) => ({ name, fn: make() }));
+  const dresults = await runSuite(`decompress ${label}`, dcases, { minSamples: 10 });
+  const dspeed = dresults.map((r) => ({ name: r.name, value: (r.hz * input.length) / MB, rme: r.rme }));
+  report('codec', `decompress-speed-${label}`, dspeed, { title: `Decompression speed, JSON ${label} (MB/s of output)`, peer: 'gunzip', unit: 'MB/s' });
 }
 
 async function dictionary() {
@@ -90,12 +104,10 @@ async function dictionary() {
   const raw = Buffer.concat(training.slice(0, 64));
   const rawCodec = new Codec(codecOptions({ level: 3, dictionary: raw }));
   add(`zstd 3 + raw-content dictionary (${(raw.length / 1024).toFixed(0)} KiB of samples)`, (v) => rawCodec.encode(v));
-  printTable('Compression ratio, 2000 unseen 1 KiB JSON values', rows, { baseline: 'zstd 3', unit: 'ratio (x)' });
-  record('codec', 'dictionary-ratio', rows);
+  report('codec', 'dictionary-ratio', rows, { title: 'Compression ratio, 2000 unseen 1 KiB JSON values', peer: 'zstd 3', unit: 'ratio (x)' });
   const results = await runSuite('dictionary speed', cases, { minSamples: 10 });
   const speed = results.map((r) => ({ name: r.name, value: (r.hz * (total / values.length)) / MB, rme: r.rme }));
-  printTable('Compression speed, 1 KiB JSON values', speed, { baseline: 'zstd 3', unit: 'MB/s' });
-  record('codec', 'dictionary-speed', speed);
+  report('codec', 'dictionary-speed', speed, { title: 'Compression speed, 1 KiB JSON values', peer: 'zstd 3', unit: 'MB/s' });
 
   // Small values: where the dictionary lets minBytes go below 1 KiB.
   const smallRows = [];
@@ -107,57 +119,52 @@ async function dictionary() {
     smallRows.push({ name: `${bytes} B zstd 3`, value: t / small.reduce((s, v) => s + plain.encode(v).length, 0) });
     smallRows.push({ name: `${bytes} B zstd 3 + dictionary`, value: t / small.reduce((s, v) => s + withDict.encode(v).length, 0) });
   }
-  printTable('Compression ratio of small JSON values (incl. 2-6 byte header)', smallRows, { baseline: '128 B zstd 3', unit: 'ratio (x)' });
-  record('codec', 'small-values-ratio', smallRows);
+  report('codec', 'small-values-ratio', smallRows, {
+    title: 'Compression ratio of small JSON values (incl. 2-6 byte header)',
+    peer: '128 B zstd 3',
+    unit: 'ratio (x)',
+  });
+}
+
+/** Runs `request` 40 times, 4 at a time, under an event-loop delay histogram: { p99, max, wallMs } in ms. */
+async function underLoad(request) {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  const t0 = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < 40) {
+      next++;
+      await request();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  const wallMs = performance.now() - t0;
+  histogram.disable();
+  return { p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6, wallMs };
 }
 
 async function eventLoopDelay() {
   const input = jsonPayload(1024 * 1024, 5);
-  const rows = [];
   // The same request loop without compression: what the machine alone adds (other processes, GC).
-  {
-    const histogram = monitorEventLoopDelay({ resolution: 1 });
-    histogram.enable();
-    let next = 0;
-    const worker = async () => {
-      while (next < 40) {
-        next++;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    };
-    await Promise.all([worker(), worker(), worker(), worker()]);
-    histogram.disable();
-    rows.push({ name: 'baseline (no compression, 5 ms waits): p99 event-loop delay', value: histogram.percentile(99) / 1e6 });
-  }
+  const rows = [{ name: 'baseline (no compression, 5 ms waits)', ...(await underLoad(() => new Promise((resolve) => setTimeout(resolve, 5)))) }];
   for (const [name, offload] of [
     ['inline (encode on the event loop)', false],
     ['offloaded (encodeAsync, piscina)', { minBytes: 64 * 1024, threads: 1 }],
   ]) {
     const codec = new Codec({ metrics: false, offload });
     await codec.encodeAsync(input); // warm up (starts the worker)
-    const histogram = monitorEventLoopDelay({ resolution: 1 });
     // A server-like load: 40 requests, each compressing a 1 MiB body, 4 in flight at a time.
-    histogram.enable();
-    const t0 = performance.now();
-    let next = 0;
-    const worker = async () => {
-      while (next < 40) {
-        next++;
-        await codec.encodeAsync(input);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    };
-    await Promise.all([worker(), worker(), worker(), worker()]);
-    const elapsed = performance.now() - t0;
-    histogram.disable();
+    rows.push({ name, ...(await underLoad(() => codec.encodeAsync(input))) });
     await codec.close();
-    rows.push({ name: `${name}: p99 event-loop delay`, value: histogram.percentile(99) / 1e6 });
-    rows.push({ name: `${name}: max event-loop delay`, value: histogram.max / 1e6 });
-    rows.push({ name: `${name}: wall time for 40 x 1 MiB`, value: elapsed });
   }
-  printTable('Event-loop delay while compressing 1 MiB JSON (zstd 3)', rows, { unit: 'ms' });
-  record('codec', 'event-loop-delay', rows);
+  const title = 'Event-loop delay while compressing 1 MiB JSON (zstd 3), 40 requests, 4 in flight';
+  const lines = [`\n### ${title}`, '', '| case | p99 ms | max ms | wall ms |', '| --- | ---: | ---: | ---: |'];
+  for (const r of rows) lines.push(`| ${r.name} | ${r.p99.toFixed(2)} | ${r.max.toFixed(2)} | ${r.wallMs.toFixed(0)} |`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const ms = { unit: 'ms', lowerIsBetter: true };
+  recordColumns('codec', 'event-loop-delay', rows, { p99: ms, max: ms, wallMs: ms }, { title, peer: 'inline (encode on the event loop)' });
 }
 
 async function crossover() {
@@ -191,18 +198,19 @@ async function crossover() {
     if (chosen === null && inlineUs >= overheadUs) chosen = size;
   }
   await offloaded.close();
-  printTable('Offload crossover (zstd 3, JSON; µs per call)', rows, { unit: 'µs' });
+  // The rows are several timings per size, not competitors: recorded, not compared (no peer).
+  report('codec', 'offload-crossover', rows, { title: 'Offload crossover (zstd 3, JSON; µs per call)', peer: null, unit: 'µs', lowerIsBetter: true });
   process.stdout.write(`\nCrossover (inline time >= offload overhead) on this machine: ${chosen === null ? 'not reached' : `${chosen / 1024} KiB`}\n`);
-  record('codec', 'offload-crossover', rows);
 }
 
 async function main() {
   process.stdout.write(`\nMachine: ${machine()}\n`);
   const only = process.env.CODEC_BENCH;
-  if (!only || only.includes('compress')) await compression();
-  if (!only || only.includes('dictionary')) await dictionary();
-  if (!only || only.includes('loop')) await eventLoopDelay();
-  if (!only || only.includes('crossover')) await crossover();
+  const want = (section, ...tables) => (!only || only.includes(section)) && wants('codec', ...tables);
+  if (want('compress', ...SIZES.flatMap(([label]) => [`compress-speed-${label}`, `compress-ratio-${label}`, `decompress-speed-${label}`]))) await compression();
+  if (want('dictionary', 'dictionary-ratio', 'dictionary-speed', 'small-values-ratio')) await dictionary();
+  if (want('loop', 'event-loop-delay')) await eventLoopDelay();
+  if (want('crossover', 'offload-crossover')) await crossover();
 }
 
 main().catch((err) => {

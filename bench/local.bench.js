@@ -3,11 +3,10 @@
 // mnemonist, side by side in one run, reported as ratios. Run: npm run bench
 // -- local (or node --expose-gc bench/local.bench.js [section...] after npm
 // run build:ts). Sections: crossing hit many aside work ratio memory gc.
-const { execFileSync } = require('node:child_process');
 const { constants } = require('node:perf_hooks');
 const { LRUCache } = require('lru-cache');
 const { LRUCache: MnemonistLRU } = require('mnemonist');
-const { runSuite, printTable, record, machine } = require('./lib/harness.js');
+const { runSuite, runIsolated, printCaseResult, toRows, report, record, recordColumns, wants, pick, machine } = require('./lib/harness.js');
 const { random, zipfTrace, scanBurstTrace, loopTrace } = require('./lib/workloads.js');
 
 const { createLocalCache } = require('../dist/local/local-cache.js');
@@ -44,31 +43,7 @@ function candidate(name, capacity) {
  * one process would make them polymorphic (slower for all).
  */
 function isolated(section, names) {
-  // Rounds interleave the candidates (A B C, A B C, ...) and each row is
-  // the median of its rounds, so a burst of load on a shared machine hits
-  // every candidate alike instead of one.
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-  const runs = new Map(names.map((name) => [name, []]));
-  for (let round = 0; round < rounds; round++) {
-    for (const name of names) {
-      const out = execFileSync(process.execPath, ['--expose-gc', __filename, '--case', section, name], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: process.env,
-      });
-      runs.get(name).push(JSON.parse(out.trim().split('\n').pop()));
-    }
-  }
-  return names.map((name) => {
-    const sorted = runs.get(name).sort((a, b) => a.value - b.value);
-    return sorted[Math.floor(sorted.length / 2)];
-  });
-}
-
-/** In a child: runs the cases and prints the result as JSON. */
-async function runCase(cases) {
-  const [result] = await runSuite('case', cases, { quiet: true });
-  process.stdout.write(`${JSON.stringify({ name: result.name, value: result.hz, rme: result.rme })}\n`);
+  return toRows(runIsolated(__filename, (name) => ['--case', section, name], pick('local', names)));
 }
 
 /** `length` indices in [0, n) in random order (precomputed: the measured loop only reads them). */
@@ -113,8 +88,7 @@ async function crossingCosts() {
     { name: 'JS: Map.get (for scale)', fn: () => scratchMap.get(key) },
   ]);
   const rows = results.map((r) => ({ name: r.name, value: 1e9 / r.hz, rme: r.rme }));
-  printTable('Cost per crossing (ns, lower is better)', rows, { baseline: 'empty call', unit: 'ns', lowerIsBetter: true });
-  record('local', 'crossing', rows);
+  report('local', 'crossing', rows, { title: 'Cost per crossing (ns, lower is better)', peer: 'empty call', unit: 'ns', lowerIsBetter: true });
 }
 const scratchMap = new Map([['user:123456:profile', 1]]);
 
@@ -134,10 +108,10 @@ function hitCase(name) {
 
 async function hitPath() {
   const rows = isolated('hit', CANDIDATES);
-  printTable(`Hit path: get of a present key, object values, ${HOT / 1000}k-key hot set in random order (ops/s)`, rows, {
-    baseline: 'lru-cache',
+  report('local', 'hit-path', rows, {
+    title: `Hit path: get of a present key, object values, ${HOT / 1000}k-key hot set in random order (ops/s)`,
+    peer: 'lru-cache',
   });
-  record('local', 'hit-path', rows);
 }
 
 // ----- getMany -----
@@ -169,8 +143,7 @@ async function getMany() {
     ...r,
     value: r.value * 100,
   }));
-  printTable('getMany of 100 present keys in random order (keys/s)', rows, { baseline: 'lru-cache get x 100' });
-  record('local', 'get-many', rows);
+  report('local', 'get-many', rows, { title: 'getMany of 100 present keys in random order (keys/s)', peer: 'lru-cache get x 100', unit: 'keys/s' });
 }
 
 // ----- cache-aside -----
@@ -217,16 +190,16 @@ function asideCase(name, missUs) {
 
 async function cacheAside() {
   const rows = isolated('aside', [...CANDIDATES, 'OffHeapCache (native)']);
-  printTable('Cache-aside, free backend: Zipf 0.9 over 1M keys, capacity 100k, keys built per request (requests/s)', rows, {
-    baseline: 'lru-cache',
+  report('local', 'cache-aside', rows, {
+    title: 'Cache-aside, free backend: Zipf 0.9 over 1M keys, capacity 100k, keys built per request (requests/s)',
+    peer: 'lru-cache',
+    unit: 'requests/s',
   });
-  record('local', 'cache-aside', rows);
 }
 
 async function cacheAsideWithWork() {
   const rows = isolated('work', [...CANDIDATES, 'OffHeapCache (native)']);
-  printTable('Cache-aside, each miss costs 15 us of work: same trace (requests/s)', rows, { baseline: 'lru-cache' });
-  record('local', 'cache-aside-work', rows);
+  report('local', 'cache-aside-work', rows, { title: 'Cache-aside, each miss costs 15 us of work: same trace (requests/s)', peer: 'lru-cache', unit: 'requests/s' });
 }
 
 // ----- hit ratio -----
@@ -282,7 +255,11 @@ function hitRatios() {
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-  record('local', 'hit-ratio', rows);
+  // One table per workload: the policies' hit ratios, measured against lru-cache's.
+  for (const { workload, ...byPolicy } of rows) {
+    const cases = Object.entries(byPolicy).map(([name, value]) => ({ name, value }));
+    record('local', `hit-ratio.${workload}`, cases, { title: `Hit ratio (%): ${workload}`, peer: 'lru-cache', unit: '%' });
+  }
 }
 
 function slidingTrace(length) {
@@ -309,12 +286,9 @@ function memory() {
     for (let i = 0; i < n; i++) c.set(`key:${i}`, Buffer.alloc(100, i & 255));
     global.gc();
     const after = process.memoryUsage();
-    rows.push({
-      name,
-      heap: after.heapUsed - before.heapUsed,
-      offHeap: after.arrayBuffers - before.arrayBuffers + (binding.nativeAllocatedBytes() - nativeBefore),
-      size: c.size,
-    });
+    const heap = after.heapUsed - before.heapUsed;
+    const offHeap = after.arrayBuffers - before.arrayBuffers + (binding.nativeAllocatedBytes() - nativeBefore);
+    rows.push({ name, heap, offHeap, total: heap + offHeap, size: c.size });
     c = null;
     global.gc();
   }
@@ -327,7 +301,8 @@ function memory() {
     ...rows.map((r) => `| ${r.name} | ${mb(r.heap)} | ${mb(r.offHeap)} |`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  record('local', 'memory', rows);
+  const bytes = { unit: 'bytes', lowerIsBetter: true };
+  recordColumns('local', 'memory', rows, { heap: bytes, offHeap: bytes, total: bytes }, { title: 'Memory: 1M entries of 100-byte values', peer: 'lru-cache' });
 }
 
 /** In a child: mark-compact GCs during 2M cache-aside requests (after warm-up) on one candidate. */
@@ -341,11 +316,11 @@ async function gcCase(name) {
   for (let i = 0; i < 2_000_000; i++) fn();
   await new Promise((resolve) => setTimeout(resolve, 50));
   observer.disconnect();
-  process.stdout.write(`${JSON.stringify({ name, value: majors })}\n`);
+  process.stdout.write(`${JSON.stringify({ name, hz: majors, rme: 0, samples: 1 })}\n`);
 }
 
 async function gcCounts() {
-  const rows = isolated('gc', ['OffHeapCache (native)', 'native', 'lru-cache']);
+  const rows = runIsolated(__filename, (name) => ['--case', 'gc', name], ['OffHeapCache (native)', 'native', 'lru-cache'], 1).map((r) => ({ name: r.name, value: r.hz }));
   const lines = [
     '\n### Mark-compact GCs during 2M cache-aside requests (same trace; fewer is better)',
     '',
@@ -354,7 +329,7 @@ async function gcCounts() {
     ...rows.map((r) => `| ${r.name} | ${r.value} |`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  record('local', 'gc', rows);
+  record('local', 'gc', rows, { title: 'Mark-compact GCs during 2M cache-aside requests', peer: 'lru-cache', unit: 'GCs', lowerIsBetter: true });
 }
 
 async function main() {
@@ -368,20 +343,21 @@ async function main() {
       aside: (n) => asideCase(n, 0),
       work: (n) => asideCase(n, 15),
     }[section];
-    await runCase(build(name));
+    const [spec] = build(name);
+    await printCaseResult(spec);
     return;
   }
   process.stdout.write(`\nMachine: ${machine()}\n`);
   const only = process.argv.slice(2);
-  const want = (name) => only.length === 0 || only.includes(name);
-  if (want('crossing')) await crossingCosts();
-  if (want('hit')) await hitPath();
-  if (want('many')) await getMany();
-  if (want('aside')) await cacheAside();
-  if (want('work')) await cacheAsideWithWork();
-  if (want('ratio')) hitRatios();
-  if (want('memory')) memory();
-  if (want('gc')) await gcCounts();
+  const want = (name, table) => (only.length === 0 || only.includes(name)) && wants('local', table);
+  if (want('crossing', 'crossing')) await crossingCosts();
+  if (want('hit', 'hit-path')) await hitPath();
+  if (want('many', 'get-many')) await getMany();
+  if (want('aside', 'cache-aside')) await cacheAside();
+  if (want('work', 'cache-aside-work')) await cacheAsideWithWork();
+  if (want('ratio', 'hit-ratio')) hitRatios();
+  if (want('memory', 'memory')) memory();
+  if (want('gc', 'gc')) await gcCounts();
 }
 
 main().catch((err) => {

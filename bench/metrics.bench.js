@@ -4,7 +4,7 @@
 // scrape time, so the difference should be noise), and what recording on a
 // hit would cost if it were done per operation (on lru-cache's get, the peer).
 const { LRUCache } = require('lru-cache');
-const { runSuite, printTable, toRows, record, loadTiercache, machine } = require('./lib/harness.js');
+const { runSuite, report, toRows, loadTiercache, machine } = require('./lib/harness.js');
 
 const { MetricsRegistry, CacheMetrics, Histogram, Attr, LocalCache } = loadTiercache();
 
@@ -54,14 +54,13 @@ async function main() {
       { name: `LocalCache (${LocalCache.implementation}) get, reporting to a registry`, fn: () => getReporting() },
     ]),
   );
-  printTable('Metrics cost on the LocalCache hit path (higher is better)', local, {
-    baseline: `LocalCache (${LocalCache.implementation}) get, metrics: false`,
+  report('metrics', 'local-cache', local, {
+    title: 'Metrics cost on the LocalCache hit path (higher is better)',
+    peer: `LocalCache (${LocalCache.implementation}) get, metrics: false`,
   });
-  record('metrics', 'local-cache', local);
 
   const rows = toRows(await runSuite('metrics on the hit path', hitPath));
-  printTable('Metrics cost on a cache hit path (higher is better)', rows, { baseline: 'hit path (lru-cache get)' });
-  record('metrics', 'hit-path', rows);
+  report('metrics', 'hit-path', rows, { title: 'Metrics cost on a cache hit path (higher is better)', peer: 'hit path (lru-cache get)' });
 
   const h = new Histogram();
   let v = 1;
@@ -75,8 +74,7 @@ async function main() {
     { name: 'performance.now()', fn: () => now() },
   ];
   const rawRows = toRows(await runSuite('recording primitives', raw));
-  printTable('Recording primitives (ops/s)', rawRows, { baseline: 'Counter.add()' });
-  record('metrics', 'primitives', rawRows);
+  report('metrics', 'primitives', rawRows, { title: 'Recording primitives (ops/s)', peer: 'Counter.add()' });
 
   // Scrape cost: a registry with the codec-sized set of series plus 20 collectors.
   for (let c = 0; c < 20; c++) {
@@ -95,8 +93,7 @@ async function main() {
       { name: 'prometheus()', fn: () => text() },
     ]),
   );
-  printTable('Scrape cost, 20 collectors with a histogram each (scrapes/s)', scrape, { baseline: 'snapshot()' });
-  record('metrics', 'scrape', scrape);
+  report('metrics', 'scrape', scrape, { title: 'Scrape cost, 20 collectors with a histogram each (scrapes/s)', peer: 'snapshot()', unit: 'scrapes/s' });
   if (sink === 0.5) process.stdout.write('');
 }
 

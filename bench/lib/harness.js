@@ -1,32 +1,27 @@
 'use strict';
 // Shared plumbing for the benchmark suites: run Benchmark.js suites, print a
-// markdown table with ratios against a named peer, and record JSON results so
-// CI can compare a change against main (bench/compare.js).
-const fs = require('node:fs');
-const path = require('node:path');
-const Benchmark = require('benchmark');
+// markdown table with ratios against the table's peer, and record each table
+// (with its peer, unit and direction: lib/record.js) so that CI can compute
+// ratios from a run (bench/compare.js, bench/check.js).
+const { spawnSync } = require('node:child_process');
+const { benchmarkWithClock } = require('./clocks.js');
+const { machine } = require('./machine.js');
+const { settings } = require('./settings.js');
+const { record, recordColumns } = require('./record.js');
+const { wants, pick } = require('./selection.js');
+const { median } = require('./results.js');
 
-/** Machine description printed with every table: ratios only mean something on one machine. */
-function machine() {
-  const os = require('node:os');
-  const cpus = os.cpus();
-  return `${cpus.length} x ${cpus[0] ? cpus[0].model.trim() : 'unknown cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}-${process.arch}`;
-}
-
-/**
- * Runs one Benchmark.js suite. `cases` is an array of { name, fn, defer?, setup?, teardown? };
- * with `defer: true`, fn receives a deferred and calls deferred.resolve().
- * Resolves to [{ name, hz, rme, samples }].
- */
-function runSuite(title, cases, options = {}) {
+/** One pass of a Benchmark.js suite over `cases`: [{ name, hz, rme, samples }]. */
+function runOnce(title, cases, options) {
   return new Promise((resolve, reject) => {
-    const suite = new Benchmark.Suite(title);
+    const suite = new (benchmarkWithClock(settings.clock).Suite)(title);
     for (const c of cases) {
       suite.add(c.name, {
         fn: c.fn,
         defer: Boolean(c.defer),
-        minSamples: options.minSamples ?? 20,
-        maxTime: options.maxTime ?? Number(process.env.BENCH_MAX_TIME ?? 2),
+        minSamples: Math.min(options.minSamples ?? 20, settings.maxMinSamples),
+        maxTime: options.maxTime ?? settings.maxTime,
+        minTime: settings.minTime,
         onStart: c.setup,
         onComplete: c.teardown,
       });
@@ -45,6 +40,57 @@ function runSuite(title, cases, options = {}) {
     suite.on('error', (e) => reject(e.target.error));
     suite.run({ async: true });
   });
+}
+
+/** Per case, the median over rounds: rounds is [[{ name, hz, rme, samples }]]. */
+function medianOfRounds(names, rounds) {
+  return names.map((name) => {
+    const all = rounds.map((round) => round.find((r) => r.name === name));
+    return { name, hz: median(all.map((r) => r.hz)), rme: median(all.map((r) => r.rme)), samples: all.reduce((n, r) => n + r.samples, 0) };
+  });
+}
+
+/**
+ * Runs Benchmark.js over `cases` ({ name, fn, defer?, setup?, teardown? };
+ * with `defer: true`, fn receives a deferred and calls deferred.resolve()).
+ * Resolves to [{ name, hz, rme, samples }]. The full run measures each case
+ * once for maxTime; the quick mode (or options.rounds) runs `rounds` short
+ * passes in which the cases take turns and reports each case's median, so
+ * that a slow spell of a shared machine hits every case rather than one.
+ */
+async function runSuite(title, cases, options = {}) {
+  const rounds = options.rounds ?? (settings.quick ? settings.rounds : 1);
+  const passes = [];
+  for (let round = 0; round < rounds; round++) passes.push(await runOnce(title, cases, options));
+  return rounds === 1 ? passes[0] : medianOfRounds(cases.map((c) => c.name), passes);
+}
+
+/**
+ * Runs each case in a process of its own (a real process uses one
+ * implementation; sharing one would make call sites polymorphic and let one
+ * case's garbage land in the next one's samples): `node --expose-gc file
+ * ...argsFor(name)`, whose last stdout line is printCaseResult()'s. The cases
+ * take turns over settings.rounds rounds; each case's figure is its median.
+ * Returns [{ name, hz, rme, samples }].
+ */
+function runIsolated(file, argsFor, names, rounds = settings.rounds) {
+  const passes = [];
+  for (let round = 0; round < rounds; round++) {
+    passes.push(
+      names.map((name) => {
+        const r = spawnSync(process.execPath, ['--expose-gc', file, ...argsFor(name)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+        if (r.status !== 0) throw new Error(`case ${name} of ${file} failed with status ${r.status}`);
+        return { ...JSON.parse(r.stdout.trim().split('\n').pop()), name };
+      }),
+    );
+  }
+  return medianOfRounds(names, passes);
+}
+
+/** In the child process of runIsolated(): runs the one case and prints its result. */
+async function printCaseResult(caseSpec) {
+  const [result] = await runOnce('case', [caseSpec], { quiet: true });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 function fmt(n) {
@@ -76,15 +122,15 @@ function toRows(results, scale = 1) {
   return results.map((r) => ({ name: r.name, value: r.hz * scale, rme: r.rme }));
 }
 
-/** Appends a suite's rows to $BENCH_JSON_DIR/<suite>.json when that variable is set. */
-function record(suite, table, rows) {
-  const dir = process.env.BENCH_JSON_DIR;
-  if (!dir) return;
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${suite}.json`);
-  const existing = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : { machine: machine(), tables: {} };
-  existing.tables[table] = rows;
-  fs.writeFileSync(file, `${JSON.stringify(existing, null, 2)}\n`);
+/**
+ * Prints a table and records it (when the run records: `npm run bench --
+ * --json DIR`). rows: [{ name, value, rme? }]; spec: { peer, title, unit?,
+ * lowerIsBetter? }, where peer names the row the others are measured against
+ * (null: the rows are not one measure and are not compared).
+ */
+function report(suite, table, rows, spec) {
+  printTable(spec.title ?? table, rows, { baseline: spec.peer ?? undefined, unit: spec.unit, lowerIsBetter: spec.lowerIsBetter });
+  record(suite, table, rows, spec);
 }
 
 /** Loads the built package (run `npm run build:ts` first; `npm run bench` does). */
@@ -92,4 +138,19 @@ function loadTiercache() {
   return require('../../dist/index.js');
 }
 
-module.exports = { machine, runSuite, printTable, toRows, record, loadTiercache, fmt };
+module.exports = {
+  machine,
+  settings,
+  runSuite,
+  runIsolated,
+  printCaseResult,
+  printTable,
+  toRows,
+  report,
+  record,
+  recordColumns,
+  wants,
+  pick,
+  loadTiercache,
+  fmt,
+};
