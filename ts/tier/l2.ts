@@ -56,6 +56,12 @@ function needsVersion(op: Op): boolean {
 export class L2 {
   readonly #reads: BatchProcessor<string, ReadResult>;
   readonly #writes: BatchProcessor<Op, unknown>;
+  /** Read batches in flight (sent at once or by the BatchProcessor). */
+  #running = 0;
+  /** Reads were handed to the BatchProcessor and its batch has not started yet. */
+  #queued = false;
+  /** Set by close(): called when the last read batch in flight ends. */
+  #drained: (() => void) | null = null;
 
   constructor(
     private readonly channel: CommandChannel,
@@ -81,15 +87,40 @@ export class L2 {
     });
   }
 
-  /** Reads one key (coalesced with concurrent reads into one MGET). Rejects with an ERR_TIER_* error. */
+  /**
+   * Reads one key. Rejects with an ERR_TIER_* error. When no other read is
+   * in flight or queued, the MGET is sent at once (nothing to coalesce with:
+   * waiting for the end of the tick would only add latency); reads that
+   * arrive while one is in flight are coalesced through the BatchProcessor
+   * into one MGET per tick.
+   */
   read(key: string): Promise<ReadResult> {
+    if (this.#idle()) return this.#executeReads([key]).then(first);
+    this.#queued = true;
     return this.#reads.load(key).catch(unwrap);
   }
 
-  /** Reads many keys; each position holds its result or its ERR_TIER_* error. */
+  /** Reads many keys; each position holds its result or its ERR_TIER_* error. Sent at once when idle, as read(). */
   async readMany(keys: readonly string[]): Promise<Array<ReadResult | TierCacheError>> {
+    if (keys.length <= MAX_READ_BATCH && this.#idle()) {
+      try {
+        return await this.#executeReads(keys);
+      } catch (err) {
+        return new Array<TierCacheError>(keys.length).fill(err as TierCacheError);
+      }
+    }
+    this.#queued = true;
     const results = await this.#reads.loadMany(keys);
-    return results.map((r) => (r instanceof Error ? unwrapError(r) : r));
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i];
+      if (r instanceof Error) results[i] = unwrapError(r);
+    }
+    return results as Array<ReadResult | TierCacheError>;
+  }
+
+  /** No read in flight and none waiting in the BatchProcessor: a new read has nothing to coalesce with. */
+  #idle(): boolean {
+    return this.#running === 0 && !this.#queued && this.#drained === null;
   }
 
   /** The versions of the last deleteByTag of each tag (0 for never). One MGET: tag markers share the `{ns}` slot. */
@@ -154,21 +185,50 @@ export class L2 {
 
   /** Finishes queued reads and writes, then stops. */
   async close(): Promise<void> {
-    await Promise.all([this.#reads.close({ timeoutMs: 5000 }), this.#writes.close({ timeoutMs: 5000 })]);
+    // From now on reads go to the closed BatchProcessor (which refuses them); those sent at once finish first (each has its deadline).
+    const sentAtOnce = new Promise<void>((resolve) => (this.#drained = resolve));
+    if (this.#running === 0) this.#drained!();
+    await Promise.all([sentAtOnce, this.#reads.close({ timeoutMs: 5000 }), this.#writes.close({ timeoutMs: 5000 })]);
   }
 
-  #executeReads(keys: string[]): Promise<ReadResult[]> {
+  /** One batch of reads: an MGET of the keys with the counter and clear marker (per slot on a cluster). */
+  #executeReads(keys: readonly string[]): Promise<ReadResult[]> {
+    this.#queued = false;
+    this.#running++;
+    return this.channel.run('read', this.#mget(keys)).then(
+      (results) => {
+        this.#ran();
+        return results;
+      },
+      (err: unknown) => {
+        this.#ran();
+        throw err;
+      },
+    );
+  }
+
+  #ran(): void {
+    if (--this.#running === 0 && this.#drained !== null) this.#drained();
+  }
+
+  #mget(keys: readonly string[]): (conn: Conn) => Promise<ReadResult[]> {
     const layout = this.layout;
-    return this.channel.run('read', async (conn) => {
-      const redisKeys = keys.map((k) => layout.data(k));
+    return async (conn) => {
+      const n = keys.length;
       let values: Array<Buffer | null>;
-      let meta: Array<Buffer | null>;
+      let counterBytes: Buffer | null;
+      let clearBytes: Buffer | null;
       if (!isCluster(conn.client)) {
-        const replies = await conn.client.mgetBuffer([...redisKeys, layout.counter, layout.clear]);
-        meta = replies.slice(keys.length);
-        values = replies;
+        const args = new Array<string>(n + 2);
+        for (let i = 0; i < n; i++) args[i] = layout.data(keys[i]);
+        args[n] = layout.counter;
+        args[n + 1] = layout.clear;
+        values = await conn.client.mgetBuffer(args);
+        counterBytes = values[n];
+        clearBytes = values[n + 1];
       } else {
         const client = conn.client;
+        const redisKeys = keys.map((k) => layout.data(k));
         const groups = new Map<number, number[]>();
         for (let i = 0; i < redisKeys.length; i++) {
           const slot = slotOf(redisKeys[i]);
@@ -176,7 +236,7 @@ export class L2 {
           if (group === undefined) groups.set(slot, (group = []));
           group.push(i);
         }
-        values = new Array<Buffer | null>(keys.length);
+        values = new Array<Buffer | null>(n);
         const metaPromise = client.mgetBuffer(layout.counter, layout.clear);
         await Promise.all(
           [...groups.values()].map(async (indexes) => {
@@ -184,14 +244,14 @@ export class L2 {
             for (let j = 0; j < indexes.length; j++) values[indexes[j]] = replies[j];
           }),
         );
-        meta = await metaPromise;
+        [counterBytes, clearBytes] = await metaPromise;
       }
-      const counter = Number(meta[0]?.toString() ?? 0);
-      const clear = Number(meta[1]?.toString() ?? 0);
-      const out = new Array<ReadResult>(keys.length);
-      for (let i = 0; i < keys.length; i++) out[i] = { bytes: values[i] ?? null, counter, clear };
+      const counter = counterBytes === null ? 0 : Number(counterBytes.toString('latin1'));
+      const clear = clearBytes === null ? 0 : Number(clearBytes.toString('latin1'));
+      const out = new Array<ReadResult>(n);
+      for (let i = 0; i < n; i++) out[i] = { bytes: values[i] ?? null, counter, clear };
       return out;
-    });
+    };
   }
 
   #executeWrites(ops: Op[]): Promise<unknown[]> {
@@ -315,6 +375,10 @@ function unwrapError(err: Error): TierCacheError {
     return new TierCacheError(ErrorCode.TIER_L2_UNAVAILABLE, `Redis call refused: ${e.message}`, { cause: e });
   }
   return toL2Error(e, 'redis');
+}
+
+function first(results: ReadResult[]): ReadResult {
+  return results[0];
 }
 
 function unwrap(err: unknown): never {
