@@ -1,17 +1,17 @@
 /**
  * Hard deadlines for Redis calls without a timer per call. Every call of a
  * channel has the same timeout (commandTimeoutMs), so deadlines arrive in
- * the order calls start: they wait in a FIFO list, and one timer, armed for
- * the earliest deadline, rejects every call past its deadline when it fires
- * and re-arms for the next. A call that settles in time is only marked (and
- * unlinked when it reaches the head), so a round trip costs no setTimeout or
- * clearTimeout and, with calls in flight continuously, the timer fires about
- * once per commandTimeoutMs. A shorter deadline (the rest of a budget partly
- * spent waiting for a connection) is inserted in order and re-arms the timer
- * when it is the earliest, so no call ever waits past its own deadline.
+ * the order calls start: they wait in a doubly linked FIFO list, and one
+ * timer, armed for the earliest deadline, rejects every call past its
+ * deadline when it fires and re-arms for the next. A call that settles in
+ * time is unlinked (O(1)), so a round trip creates and clears no timer and,
+ * with calls in flight continuously, the timer fires about once per
+ * commandTimeoutMs. A shorter deadline (the rest of a budget partly spent
+ * waiting for a connection) is inserted in order and re-arms the timer when
+ * it is the earliest, so no call waits past its own deadline.
  */
+import { systemClock, type Clock, type TimerHandle } from '../common/clock.js';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
-import { monotonicMs } from './clock.js';
 
 /**
  * Learns how a tracked call ended (`error` undefined: a value; else what it
@@ -40,10 +40,13 @@ class Pending {
 export class Deadlines {
   #head: Pending | null = null;
   #tail: Pending | null = null;
-  #timer: NodeJS.Timeout | null = null;
-  /** When the armed timer fires (monotonic ms). */
+  #timer: TimerHandle | null = null;
+  /** When the armed timer fires (clock ms). */
   #armedFor = 0;
   readonly #fire = (): void => this.#expire();
+
+  /** @param clock real monotonic time by default (deadlines guard liveness); a ManualClock in tests. */
+  constructor(private readonly clock: Clock = systemClock) {}
 
   /**
    * `promise`, or ERR_TIER_COMMAND_TIMEOUT once `ms` real milliseconds have
@@ -54,7 +57,7 @@ export class Deadlines {
   track<T>(promise: PromiseLike<T>, ms: number, what: string, onEnd: CallOutcome | null = null, context: unknown = null): Promise<T> {
     let p!: Pending;
     const out = new Promise<T>((resolve, reject) => {
-      p = new Pending(monotonicMs() + ms, ms, what, resolve as (value: unknown) => void, reject, onEnd, context);
+      p = new Pending(this.clock.now() + ms, ms, what, resolve as (value: unknown) => void, reject, onEnd, context);
     });
     this.#insert(p);
     promise.then(
@@ -67,13 +70,18 @@ export class Deadlines {
   /** Calls in flight (tests). */
   get size(): number {
     let n = 0;
-    for (let p = this.#head; p !== null; p = p.next) if (!p.done) n++;
+    for (let p = this.#head; p !== null; p = p.next) n++;
     return n;
+  }
+
+  /** Whether the timer is armed (tests). */
+  get armed(): boolean {
+    return this.#timer !== null;
   }
 
   /** Stops the timer; calls still tracked keep their promise and settle when it does (or never time out). */
   close(): void {
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    if (this.#timer !== null) this.clock.clearTimer(this.#timer);
     this.#timer = null;
   }
 
@@ -104,11 +112,10 @@ export class Deadlines {
   }
 
   #arm(deadline: number): void {
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    if (this.#timer !== null) this.clock.clearTimer(this.#timer);
     this.#armedFor = deadline;
-    this.#timer = setTimeout(this.#fire, Math.max(1, Math.ceil(deadline - monotonicMs())));
     // Sockets keep the process alive while a call is in flight; the deadline timer need not.
-    this.#timer.unref();
+    this.#timer = this.clock.setTimer(this.#fire, Math.max(1, Math.ceil(deadline - this.clock.now())), false);
   }
 
   #settle(p: Pending, error: unknown, value: unknown): void {
@@ -134,7 +141,7 @@ export class Deadlines {
 
   #expire(): void {
     this.#timer = null;
-    const now = monotonicMs();
+    const now = this.clock.now();
     let p = this.#head;
     while (p !== null && p.deadline <= now) {
       const next: Pending | null = p.next;
