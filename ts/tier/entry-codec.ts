@@ -97,7 +97,8 @@ export class EntryCodec {
     const freshUntil = ttl === 0 ? Number.POSITIVE_INFINITY : now + ttl;
     const staleUntil = ttl === 0 ? Number.POSITIVE_INFINITY : freshUntil + o.staleMs;
     // Below the Codec's threshold a value would only be wrapped (raw, 2+ bytes of header, a copy): store it as it is.
-    const codec = this.#compress && encoded.bytes.length >= this.#minBytes() ? this.#getCodec() : null;
+    let codec = this.#compress ? this.#getCodec() : null;
+    if (codec !== null && encoded.bytes.length < codec.minBytes) codec = null;
     const payload = codec === null ? encoded.bytes : await codec.encodeAsync(encoded.bytes);
     const entry: Entry = { value, version: 0, basis: 0, createdAt: now, freshUntil, staleUntil, tags: o.tags, size: encoded.bytes.length };
     const envelope = buildEnvelope(
@@ -118,11 +119,6 @@ export class EntryCodec {
       this.#signer,
       this.layout.data(key),
     );
-  }
-
-  /** The Codec's compression threshold (0 while no Codec was created: creating it tells). */
-  #minBytes(): number {
-    return this.#codec === undefined || this.#codec === null ? 0 : this.#codec.minBytes;
   }
 
   /**

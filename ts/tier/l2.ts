@@ -19,7 +19,7 @@ import { ALLOC, CAS, LOCK, META, PURGE, UNLOCK, WRITE } from './scripts.js';
 export interface ReadResult {
   /** The stored bytes, or null when absent. */
   bytes: Buffer | null;
-  /** The version counter when the batch was read (basis of a load that follows). */
+  /** The version counter when the batch was read (basis of a load that follows); NaN when not asked for. */
   counter: number;
   /** The version of the last clear(). */
   clear: number;
@@ -88,23 +88,24 @@ export class L2 {
   }
 
   /**
-   * Reads one key. Rejects with an ERR_TIER_* error. When no other read is
+   * Reads one key (and the counter, unless `counter` is false: only a load
+   * needs it). Rejects with an ERR_TIER_* error. When no other read is
    * in flight or queued, the MGET is sent at once (nothing to coalesce with:
    * waiting for the end of the tick would only add latency); reads that
    * arrive while one is in flight are coalesced through the BatchProcessor
    * into one MGET per tick.
    */
-  read(key: string): Promise<ReadResult> {
-    if (this.#idle()) return this.#executeReads([key]).then(first);
+  read(key: string, counter = true): Promise<ReadResult> {
+    if (this.#idle()) return this.#executeReads([key], counter).then(first);
     this.#queued = true;
     return this.#reads.load(key).catch(unwrap);
   }
 
   /** Reads many keys; each position holds its result or its ERR_TIER_* error. Sent at once when idle, as read(). */
-  async readMany(keys: readonly string[]): Promise<Array<ReadResult | TierCacheError>> {
+  async readMany(keys: readonly string[], counter = true): Promise<Array<ReadResult | TierCacheError>> {
     if (keys.length <= MAX_READ_BATCH && this.#idle()) {
       try {
-        return await this.#executeReads(keys);
+        return await this.#executeReads(keys, counter);
       } catch (err) {
         return new Array<TierCacheError>(keys.length).fill(err as TierCacheError);
       }
@@ -191,11 +192,15 @@ export class L2 {
     await Promise.all([sentAtOnce, this.#reads.close({ timeoutMs: 5000 }), this.#writes.close({ timeoutMs: 5000 })]);
   }
 
-  /** One batch of reads: an MGET of the keys with the counter and clear marker (per slot on a cluster). */
-  #executeReads(keys: readonly string[]): Promise<ReadResult[]> {
+  /**
+   * One batch of reads: an MGET of the keys with the clear marker, and the
+   * counter unless `counter` is false (per slot on a cluster). A batch of
+   * the BatchProcessor may serve loads, so it always reads the counter.
+   */
+  #executeReads(keys: readonly string[], counter = true): Promise<ReadResult[]> {
     this.#queued = false;
     this.#running++;
-    return this.channel.run('read', this.#mget(keys)).then(
+    return this.channel.run('read', this.#mget(keys, counter)).then(
       (results) => {
         this.#ran();
         return results;
@@ -211,21 +216,21 @@ export class L2 {
     if (--this.#running === 0 && this.#drained !== null) this.#drained();
   }
 
-  #mget(keys: readonly string[]): (conn: Conn) => Promise<ReadResult[]> {
+  #mget(keys: readonly string[], withCounter: boolean): (conn: Conn) => Promise<ReadResult[]> {
     const layout = this.layout;
     return async (conn) => {
       const n = keys.length;
       let values: Array<Buffer | null>;
-      let counterBytes: Buffer | null;
+      let counterBytes: Buffer | null = null;
       let clearBytes: Buffer | null;
       if (!isCluster(conn.client)) {
-        const args = new Array<string>(n + 2);
+        const args = new Array<string>(withCounter ? n + 2 : n + 1);
         for (let i = 0; i < n; i++) args[i] = layout.data(keys[i]);
-        args[n] = layout.counter;
-        args[n + 1] = layout.clear;
+        args[n] = layout.clear;
+        if (withCounter) args[n + 1] = layout.counter;
         values = await conn.client.mgetBuffer(args);
-        counterBytes = values[n];
-        clearBytes = values[n + 1];
+        clearBytes = values[n];
+        if (withCounter) counterBytes = values[n + 1];
       } else {
         const client = conn.client;
         const redisKeys = keys.map((k) => layout.data(k));
@@ -237,16 +242,16 @@ export class L2 {
           group.push(i);
         }
         values = new Array<Buffer | null>(n);
-        const metaPromise = client.mgetBuffer(layout.counter, layout.clear);
+        const metaPromise = client.mgetBuffer(layout.clear, layout.counter);
         await Promise.all(
           [...groups.values()].map(async (indexes) => {
             const replies = await client.mgetBuffer(indexes.map((i) => redisKeys[i]));
             for (let j = 0; j < indexes.length; j++) values[indexes[j]] = replies[j];
           }),
         );
-        [counterBytes, clearBytes] = await metaPromise;
+        [clearBytes, counterBytes] = await metaPromise;
       }
-      const counter = counterBytes === null ? 0 : Number(counterBytes.toString('latin1'));
+      const counter = !withCounter ? Number.NaN : counterBytes === null ? 0 : Number(counterBytes.toString('latin1'));
       const clear = clearBytes === null ? 0 : Number(clearBytes.toString('latin1'));
       const out = new Array<ReadResult>(n);
       for (let i = 0; i < n; i++) out[i] = { bytes: values[i] ?? null, counter, clear };

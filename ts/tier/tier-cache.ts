@@ -253,7 +253,7 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
     const fences = new Array<Fence>(n);
     for (let j = 0; j < n; j++) fences[j] = this.#fences.open((wanted[j] = keys[missing[j]]));
     try {
-      const results = await this.#l2.readMany(wanted);
+      const results = await this.#l2.readMany(wanted, false);
       const at = this.#clock.now();
       let reported: TierCacheError | null = null;
       let later: Array<Promise<void>> | null = null;
@@ -541,8 +541,7 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
 
   async #getSlow(key: string, entry: Entry | undefined): Promise<unknown> {
     checkKey(key);
-    const now = this.#clock.now();
-    const verdict = entry === undefined ? DEAD : this.#verdict(key, entry, now);
+    const verdict = entry === undefined ? DEAD : this.#verdict(key, entry, this.#clock.now());
     if (verdict === FRESH) {
       this.#stats.l1.hits++;
       return entry!.value;
@@ -554,7 +553,7 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
     try {
       let r: ReadResult;
       try {
-        r = await l2.read(key);
+        r = await l2.read(key, false);
         if (this.#hooks.afterRead !== null) await this.#hooks.afterRead(key);
       } catch (err) {
         this.#l2Error(err as TierCacheError);
