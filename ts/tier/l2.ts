@@ -9,6 +9,7 @@ import { ErrorCode, TierCacheError } from '../common/errors.js';
 import { BatchProcessor } from '../batch/processor.js';
 import { slotOf } from './cluster-slot.js';
 import type { CommandChannel, Conn } from './connections.js';
+import type { DecodedRead } from './entry-codec.js';
 import type { KeyLayout } from './keys.js';
 import { encodeHead, type MessageOp } from './messages.js';
 import { toL2Error } from './redis-errors.js';
@@ -23,6 +24,11 @@ export interface ReadResult {
   counter: number;
   /** The version of the last clear(). */
   clear: number;
+  /**
+   * The decoded reply, set by the first reader: the BatchProcessor hands
+   * every caller of one key in a batch this same result.
+   */
+  decoded?: DecodedRead | Promise<DecodedRead>;
 }
 
 /** Result of a set/delete script. */
@@ -254,7 +260,7 @@ export class L2 {
       const counter = !withCounter ? Number.NaN : counterBytes === null ? 0 : Number(counterBytes.toString('latin1'));
       const clear = clearBytes === null ? 0 : Number(clearBytes.toString('latin1'));
       const out = new Array<ReadResult>(n);
-      for (let i = 0; i < n; i++) out[i] = { bytes: values[i] ?? null, counter, clear };
+      for (let i = 0; i < n; i++) out[i] = { bytes: values[i] ?? null, counter, clear, decoded: undefined };
       return out;
     };
   }

@@ -117,6 +117,8 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
   readonly #breaker: CircuitBreaker;
   readonly #codec: EntryCodec;
   readonly #fences = new Fences();
+  /** Whether reads coalesced onto one reply share its decoded value (not with the offheap L1: it hands out a private copy per call). */
+  readonly #shareDecoded: boolean;
   readonly #meta = new MetaVersions();
   readonly #flights = new Map<string, Flight>();
   readonly #background = new Set<Promise<unknown>>();
@@ -149,6 +151,7 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
       metrics: o.metrics,
       name: o.name,
     });
+    this.#shareDecoded = o.l1 === null || o.l1.store !== 'offheap';
     if (o.l1 === null) this.#l1 = null;
     else if (o.l1.store === 'offheap') this.#l1 = new OffheapStore({ ...o.l1, metrics: o.metrics, name: o.name }, o.clock, o.serializer);
     else this.#l1 = new ValueStore({ ...o.l1, metrics: o.metrics, name: o.name }, o.clock);
@@ -912,31 +915,46 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
     this.#meta.noteClear(r.clear);
     const bytes = r.bytes;
     if (bytes === null) return { entry: null, observed: 0, counter: r.counter, at };
-    const decoded = this.#codec.decode(key, bytes);
-    if (decoded instanceof Promise) return decoded.then((d) => this.#readEntry(key, r, d, fence, at));
+    // Concurrent reads of one key coalesced into one batch share one reply:
+    // decoded once, and (unless L1 promises a private copy per call) one value.
+    let decoded = this.#shareDecoded ? r.decoded : undefined;
+    if (decoded === undefined) {
+      decoded = this.#codec.decode(key, bytes);
+      if (this.#shareDecoded) r.decoded = decoded;
+      if (decoded instanceof Promise) return decoded.then((d) => this.#readEntry(key, r, this.#counted(d), fence, at));
+      this.#counted(decoded);
+    } else if (decoded instanceof Promise) {
+      return decoded.then((d) => this.#readEntry(key, r, d, fence, at));
+    }
     return this.#readEntry(key, r, decoded, fence, at);
   }
 
-  #readEntry(key: string, r: ReadResult, decoded: DecodedRead, fence: Fence, at: number): DecodedL2 | Promise<DecodedL2> {
-    const observed = observedVersion(r.bytes);
+  /** Counts and reports an invalid envelope (once per reply). */
+  #counted(decoded: DecodedRead): DecodedRead {
     if (!decoded.ok) {
       if (decoded.error.code === ErrorCode.TIER_BAD_SIGNATURE) this.#stats.badSignatures++;
       else this.#stats.invalidEnvelopes++;
       this.#emitError(decoded.error);
-      return { entry: null, observed, counter: r.counter, at };
     }
-    if (decoded.tombstone) return { entry: null, observed, counter: r.counter, at };
+    return decoded;
+  }
+
+  #readEntry(key: string, r: ReadResult, decoded: DecodedRead, fence: Fence, at: number): DecodedL2 | Promise<DecodedL2> {
+    const observed = observedVersion(r.bytes);
+    if (!decoded.ok || decoded.tombstone) return { entry: null, observed, counter: r.counter, at };
     const entry = decoded.entry;
     if (entry.basis < this.#meta.clear || at >= entry.staleUntil) return { entry: null, observed, counter: r.counter, at };
     if (entry.tags !== null) {
       const known = this.#knownTagsAllow(entry);
       if (known === false) return { entry: null, observed, counter: r.counter, at };
       // Some tag versions are unknown here: fetch them (a failure rejects, as a failed read would).
-      if (known === undefined) return this.#tagsAllow(entry).then((ok) => {
-        if (!ok) return { entry: null, observed, counter: r.counter, at };
+      if (known === undefined) {
+        return this.#tagsAllow(entry).then((ok) => {
+          if (!ok) return { entry: null, observed, counter: r.counter, at };
           this.#fill(key, entry, decoded.encoded, fence, entry.version);
           return { entry, observed, counter: r.counter, at };
         });
+      }
     }
     this.#fill(key, entry, decoded.encoded, fence, entry.version);
     return { entry, observed, counter: r.counter, at };
