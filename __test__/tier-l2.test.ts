@@ -128,6 +128,37 @@ test('a read with nothing to coalesce with is sent at once; reads arriving while
   t.deepEqual(mgets[1].filter((k) => k.startsWith(`{${ns}:`)).sort(), [`{${ns}:k2}`, `{${ns}:k3}`, `{${ns}:k4}`], 'each key once');
 });
 
+test('a write with nothing in flight is one EVALSHA sent at once; writes behind it go in one pipeline, and every message arrives in order', async (t) => {
+  const ns = freshNamespace();
+  const { client } = await spiedClient(t);
+  const calls = { evalsha: 0, pipeline: 0 };
+  const evalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  const pipeline = client.pipeline.bind(client);
+  (client as unknown as { evalsha: (...args: unknown[]) => Promise<unknown> }).evalsha = (...args: unknown[]) => {
+    calls.evalsha++;
+    return evalsha(...args);
+  };
+  (client as unknown as { pipeline: typeof pipeline }).pipeline = (...args: Parameters<typeof pipeline>) => {
+    calls.pipeline++;
+    return pipeline(...args);
+  };
+  const a = tier<number>(t, { namespace: ns, metrics: false, l2: { redis: client, commandTimeoutMs: 2000 } });
+  const b = make<number>(t, ns);
+  await Promise.all([coherent(a), coherent(b)]);
+  await a.set('k0', 0);
+  await waitFor('b heard the first write', () => b.stats().invalidations.received === 1);
+  calls.evalsha = calls.pipeline = 0;
+  const first = a.set('k1', 1);
+  t.deepEqual(calls, { evalsha: 1, pipeline: 0 }, 'the lone write went out synchronously');
+  const rest = [a.set('k2', 2), a.delete('k0'), a.set('k3', 3)];
+  t.deepEqual(calls, { evalsha: 1, pipeline: 0 }, 'writes behind an in-flight one wait for the tick');
+  await Promise.all([first, ...rest]);
+  t.deepEqual(calls, { evalsha: 1, pipeline: 1 }, 'one pipeline for the three writes behind it');
+  await waitFor('b heard all four', () => b.stats().invalidations.received === 5);
+  t.is(b.stats().flushes.gap, 0, 'sequence numbers stayed contiguous');
+  t.deepEqual(await b.getMany(['k0', 'k1', 'k2', 'k3']), [undefined, 1, 2, 3]);
+});
+
 test('get and getMany read the clear marker but not the version counter; a load reads the counter (its basis)', async (t) => {
   const ns = freshNamespace();
   const { client, mgets } = await spiedClient(t);

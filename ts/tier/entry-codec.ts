@@ -9,7 +9,7 @@ import type { CodecOptions } from '../codec/options.js';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
 import type { TierClock } from './clock.js';
 import type { Entry } from './entry.js';
-import { buildEnvelope, parseEnvelope, Signer, type ParsedEnvelope } from './envelope.js';
+import { buildEnvelope, parseEnvelope, Signer, type EnvelopeHeader, type ParsedEnvelope } from './envelope.js';
 import type { KeyLayout } from './keys.js';
 import type { CallOptions } from './options.js';
 import { deserialize, serialize, type Encoded, type Serializer } from './serializer.js';
@@ -89,36 +89,37 @@ export class EntryCodec {
     return Math.max(1, ttlMs - Math.floor(ttlMs * this.jitter * this.random()));
   }
 
-  /** Serializes and stamps a value for `key` (throws TypeError / ERR_TIER_SERIALIZE). */
-  async prepare(key: string, value: unknown, o: CallOptions, name = 'value'): Promise<PreparedWrite> {
+  /**
+   * Serializes and stamps a value for `key` (throws TypeError /
+   * ERR_TIER_SERIALIZE): synchronously, unless the value is compressed
+   * (which may happen on a Codec worker).
+   */
+  prepare(key: string, value: unknown, o: CallOptions, name = 'value'): PreparedWrite | Promise<PreparedWrite> {
     const encoded = serialize(value, this.serializer, name);
     const now = this.clock.now();
     const ttl = this.ttlOf(o.ttlMs);
     const freshUntil = ttl === 0 ? Number.POSITIVE_INFINITY : now + ttl;
     const staleUntil = ttl === 0 ? Number.POSITIVE_INFINITY : freshUntil + o.staleMs;
-    // Below the Codec's threshold a value would only be wrapped (raw, 2+ bytes of header, a copy): store it as it is.
-    let codec = this.#compress ? this.#getCodec() : null;
-    if (codec !== null && encoded.bytes.length < codec.minBytes) codec = null;
-    const payload = codec === null ? encoded.bytes : await codec.encodeAsync(encoded.bytes);
     const entry: Entry = { value, version: 0, basis: 0, createdAt: now, freshUntil, staleUntil, tags: o.tags, size: encoded.bytes.length };
-    const envelope = buildEnvelope(
-      { tombstone: false, codec: codec !== null, kind: encoded.kind, version: 0, basis: 0, createdAt: now, freshUntil, staleUntil, tags: o.tags },
-      payload,
-      this.#signer,
-      this.layout.data(key),
-    );
-    return { envelope, entry, encoded, px: ttl === 0 ? 0 : Math.min(Number.MAX_SAFE_INTEGER, ttl + o.staleMs) };
+    const px = ttl === 0 ? 0 : Math.min(Number.MAX_SAFE_INTEGER, ttl + o.staleMs);
+    const header = { tombstone: false, codec: false, kind: encoded.kind, version: 0, basis: 0, createdAt: now, freshUntil, staleUntil, tags: o.tags };
+    // Below the Codec's threshold a value would only be wrapped (raw, 2+ bytes of header, a copy): store it as it is.
+    const codec = this.#compress ? this.#getCodec() : null;
+    if (codec === null || encoded.bytes.length < codec.minBytes) {
+      return { envelope: this.#envelope(key, header, encoded.bytes), entry, encoded, px };
+    }
+    header.codec = true;
+    return codec.encodeAsync(encoded.bytes).then((payload) => ({ envelope: this.#envelope(key, header, payload), entry, encoded, px }));
+  }
+
+  #envelope(key: string, header: EnvelopeHeader, payload: Uint8Array): Buffer {
+    return buildEnvelope(header, payload, this.#signer, this.#signer === null ? '' : this.layout.data(key));
   }
 
   /** A tombstone envelope for delete(). */
   tombstone(key: string): Buffer {
     const now = this.clock.now();
-    return buildEnvelope(
-      { tombstone: true, codec: false, kind: 0, version: 0, basis: 0, createdAt: now, freshUntil: 0, staleUntil: 0, tags: null },
-      EMPTY,
-      this.#signer,
-      this.layout.data(key),
-    );
+    return this.#envelope(key, { tombstone: true, codec: false, kind: 0, version: 0, basis: 0, createdAt: now, freshUntil: 0, staleUntil: 0, tags: null }, EMPTY);
   }
 
   /**

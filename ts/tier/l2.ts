@@ -66,7 +66,11 @@ export class L2 {
   #running = 0;
   /** Reads were handed to the BatchProcessor and its batch has not started yet. */
   #queued = false;
-  /** Set by close(): called when the last read batch in flight ends. */
+  /** Write batches in flight (sent at once or by the BatchProcessor). */
+  #writing = 0;
+  /** Writes were handed to the BatchProcessor and its batch has not started yet. */
+  #writeQueued = false;
+  /** Set by close(): called when the last batch in flight ends. */
   #drained: (() => void) | null = null;
 
   constructor(
@@ -140,27 +144,39 @@ export class L2 {
 
   /** set(): stores the envelope with a new version (and publishes, in publish mode). */
   write(key: string, envelope: Buffer, px: number): Promise<WriteResult> {
-    return this.#writes.load({ type: 'write', key, envelope, px, publish: this.publish }).catch(unwrap) as Promise<WriteResult>;
+    return this.#submit({ type: 'write', key, envelope, px, publish: this.publish }) as Promise<WriteResult>;
   }
 
   /** Loader commit: compare-and-set on the version observed before loading (and the lock token, if any). */
   cas(key: string, envelope: Buffer, px: number, expected: number, basis: number, token: number): Promise<CasResult> {
-    return this.#writes.load({ type: 'cas', key, envelope, px, expected, basis, token }).catch(unwrap) as Promise<CasResult>;
+    return this.#submit({ type: 'cas', key, envelope, px, expected, basis, token }) as Promise<CasResult>;
   }
 
   /** clear() or deleteByTag(): bumps the marker to a new version (and publishes). Returns the version. */
   meta(scope: 'tag' | 'clear', name: string): Promise<number> {
-    return this.#writes.load({ type: 'meta', scope, name, publish: this.publish }).catch(unwrap) as Promise<number>;
+    return this.#submit({ type: 'meta', scope, name, publish: this.publish }) as Promise<number>;
   }
 
   /** Takes `key`'s lock for `px` ms: the fencing token, or 0 when another instance holds it. */
   lock(key: string, px: number): Promise<number> {
-    return this.#writes.load({ type: 'lock', key, px }).catch(unwrap) as Promise<number>;
+    return this.#submit({ type: 'lock', key, px }) as Promise<number>;
   }
 
   /** Releases `key`'s lock if it is still ours. */
   unlock(key: string, token: number): Promise<unknown> {
-    return this.#writes.load({ type: 'unlock', key, token }).catch(unwrap);
+    return this.#submit({ type: 'unlock', key, token });
+  }
+
+  /**
+   * Runs one script: sent at once (one EVALSHA) when no write is in flight
+   * or queued, else pipelined with the writes of this tick through the
+   * BatchProcessor. Either way its message's sequence number is taken as it
+   * is sent, so each connection's messages stay in order.
+   */
+  #submit(op: Op): Promise<unknown> {
+    if (this.#writing === 0 && !this.#writeQueued && this.#drained === null) return this.#executeWrites([op]).then(single);
+    this.#writeQueued = true;
+    return this.#writes.load(op).catch(unwrap);
   }
 
   /** After clear(): unlinks every envelope older than `clearVersion`, SCAN step by SCAN step. Returns how many. */
@@ -192,9 +208,9 @@ export class L2 {
 
   /** Finishes queued reads and writes, then stops. */
   async close(): Promise<void> {
-    // From now on reads go to the closed BatchProcessor (which refuses them); those sent at once finish first (each has its deadline).
+    // From now on reads and writes go to the closed BatchProcessors (which refuse them); those sent at once finish first (each has its deadline).
     const sentAtOnce = new Promise<void>((resolve) => (this.#drained = resolve));
-    if (this.#running === 0) this.#drained!();
+    if (this.#running === 0 && this.#writing === 0) this.#drained!();
     await Promise.all([sentAtOnce, this.#reads.close({ timeoutMs: 5000 }), this.#writes.close({ timeoutMs: 5000 })]);
   }
 
@@ -219,7 +235,7 @@ export class L2 {
   }
 
   #ran(): void {
-    if (--this.#running === 0 && this.#drained !== null) this.#drained();
+    if (--this.#running === 0 && this.#writing === 0 && this.#drained !== null) this.#drained();
   }
 
   #mget(keys: readonly string[], withCounter: boolean): (conn: Conn) => Promise<ReadResult[]> {
@@ -266,7 +282,26 @@ export class L2 {
   }
 
   #executeWrites(ops: Op[]): Promise<unknown[]> {
-    return this.channel.run('write', async (conn) => {
+    this.#writeQueued = false;
+    this.#writing++;
+    return this.channel.run('write', this.#scripts(ops)).then(
+      (results) => {
+        this.#wrote();
+        return results;
+      },
+      (err: unknown) => {
+        this.#wrote();
+        throw err;
+      },
+    );
+  }
+
+  #wrote(): void {
+    if (--this.#writing === 0 && this.#running === 0 && this.#drained !== null) this.#drained();
+  }
+
+  #scripts(ops: Op[]): (conn: Conn) => Promise<unknown[]> {
+    return async (conn) => {
       let results = await this.#runOps(conn, ops);
       // A pipeline reports a lost connection per command rather than
       // rejecting: fail the batch so the breaker and the pool see it.
@@ -288,10 +323,17 @@ export class L2 {
         retry.forEach((i, j) => (results[i] = rerun[j]));
       }
       return results.map((r, i) => (r instanceof Error ? toL2Error(r, ops[i].type) : decode(ops[i], r)));
-    });
+    };
   }
 
   async #runOps(conn: Conn, ops: Op[]): Promise<unknown[]> {
+    if (!isCluster(conn.client) && ops.length === 1) {
+      const [sha, ...args] = this.#args(conn, ops[0], null);
+      return (conn.client.evalsha(sha, ...(args as [number, ...Array<string | Buffer | number>])) as Promise<unknown>).then(
+        (v) => [v],
+        (e: unknown) => [e],
+      );
+    }
     if (!isCluster(conn.client)) {
       const pipeline = conn.client.pipeline();
       for (const op of ops) this.#add(pipeline, conn, op, null);
@@ -390,6 +432,13 @@ function unwrapError(err: Error): TierCacheError {
 
 function first(results: ReadResult[]): ReadResult {
   return results[0];
+}
+
+/** The result of a batch of one op: its value, or the ERR_TIER_* error it failed with. */
+function single(results: unknown[]): unknown {
+  const r = results[0];
+  if (r instanceof Error) throw r;
+  return r;
 }
 
 function unwrap(err: unknown): never {

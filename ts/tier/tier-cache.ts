@@ -861,7 +861,8 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
     }
     let w: PreparedWrite;
     try {
-      w = await this.#codec.prepare(load.key, value, o);
+      const prepared = this.#codec.prepare(load.key, value, o);
+      w = prepared instanceof Promise ? await prepared : prepared;
     } catch (err) {
       if (token !== 0) this.#unlock(load.key, token);
       load.reject(err);
@@ -1002,7 +1003,8 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
   }
 
   async #write(key: string, value: unknown, o: CallOptions, name = 'value'): Promise<void> {
-    const w = await this.#codec.prepare(key, value, o, name);
+    const prepared = this.#codec.prepare(key, value, o, name);
+    const w = prepared instanceof Promise ? await prepared : prepared;
     const l2 = this.#l2;
     if (l2 === null) {
       const version = ++this.#localVersion;
