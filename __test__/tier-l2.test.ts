@@ -93,6 +93,118 @@ test.serial('concurrent gets are coalesced into MGETs: many concurrent misses co
   t.true(after - before <= 3, `50 concurrent gets took ${after - before} MGETs`);
 });
 
+/** A user-supplied client whose MGETs are recorded (their keys) as they are sent. */
+async function spiedClient(t: Parameters<typeof tier>[0]): Promise<{ client: Redis; mgets: string[][] }> {
+  const client = new Redis({ port: server.port, lazyConnect: true });
+  await client.connect();
+  t.teardown(() => client.disconnect());
+  const mgets: string[][] = [];
+  const original = client.mgetBuffer.bind(client) as (...args: unknown[]) => Promise<Array<Buffer | null>>;
+  (client as unknown as { mgetBuffer: (...args: unknown[]) => Promise<Array<Buffer | null>> }).mgetBuffer = (...args: unknown[]) => {
+    mgets.push((args.flat() as unknown[]).map(String));
+    return original(...args);
+  };
+  return { client, mgets };
+}
+
+test('a read with nothing to coalesce with is sent at once; reads arriving while it is in flight are coalesced into one MGET', async (t) => {
+  const ns = freshNamespace();
+  const { client, mgets } = await spiedClient(t);
+  const a = tier<number>(t, { namespace: ns, metrics: false, l1: false, l2: { redis: client, commandTimeoutMs: 2000 } });
+  await a.setMany([
+    ['k1', 1],
+    ['k2', 2],
+    ['k3', 3],
+    ['k4', 4],
+  ]);
+  t.is(await a.get('k1'), 1); // loads the scripts of the shared client
+  mgets.length = 0;
+  const first = a.get('k1');
+  t.is(mgets.length, 1, 'the lone read went out synchronously, without waiting for the tick');
+  const rest = [a.get('k2'), a.get('k3'), a.getMany(['k4', 'k2'])];
+  t.is(mgets.length, 1, 'reads behind an in-flight one wait to be coalesced');
+  t.deepEqual(await Promise.all([first, ...rest]), [1, 2, 3, [4, 2]]);
+  t.is(mgets.length, 2, 'one more MGET for the three calls behind it');
+  t.deepEqual(mgets[1].filter((k) => k.startsWith(`{${ns}:`)).sort(), [`{${ns}:k2}`, `{${ns}:k3}`, `{${ns}:k4}`], 'each key once');
+});
+
+test('a write with nothing in flight is one EVALSHA sent at once; writes behind it go in one pipeline, and every message arrives in order', async (t) => {
+  const ns = freshNamespace();
+  const { client } = await spiedClient(t);
+  const calls = { evalsha: 0, pipeline: 0 };
+  const evalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  const pipeline = client.pipeline.bind(client);
+  (client as unknown as { evalsha: (...args: unknown[]) => Promise<unknown> }).evalsha = (...args: unknown[]) => {
+    calls.evalsha++;
+    return evalsha(...args);
+  };
+  (client as unknown as { pipeline: typeof pipeline }).pipeline = (...args: Parameters<typeof pipeline>) => {
+    calls.pipeline++;
+    return pipeline(...args);
+  };
+  const a = tier<number>(t, { namespace: ns, metrics: false, l2: { redis: client, commandTimeoutMs: 2000 } });
+  const b = make<number>(t, ns);
+  await Promise.all([coherent(a), coherent(b)]);
+  await a.set('k0', 0);
+  await waitFor('b heard the first write', () => b.stats().invalidations.received === 1);
+  calls.evalsha = calls.pipeline = 0;
+  const first = a.set('k1', 1);
+  t.deepEqual(calls, { evalsha: 1, pipeline: 0 }, 'the lone write went out synchronously');
+  const rest = [a.set('k2', 2), a.delete('k0'), a.set('k3', 3)];
+  t.deepEqual(calls, { evalsha: 1, pipeline: 0 }, 'writes behind an in-flight one wait for the tick');
+  await Promise.all([first, ...rest]);
+  t.deepEqual(calls, { evalsha: 1, pipeline: 1 }, 'one pipeline for the three writes behind it');
+  await waitFor('b heard all four', () => b.stats().invalidations.received === 5);
+  t.is(b.stats().flushes.gap, 0, 'sequence numbers stayed contiguous');
+  t.deepEqual(await b.getMany(['k0', 'k1', 'k2', 'k3']), [undefined, 1, 2, 3]);
+});
+
+test('get and getMany read the clear marker but not the version counter; a load reads the counter (its basis)', async (t) => {
+  const ns = freshNamespace();
+  const { client, mgets } = await spiedClient(t);
+  const a = tier<string>(t, { namespace: ns, metrics: false, l1: false, l2: { redis: client, commandTimeoutMs: 2000 } });
+  await a.set('k', 'v');
+  await a.get('k');
+  mgets.length = 0;
+  t.is(await a.get('k'), 'v');
+  t.deepEqual(await a.getMany(['k', 'x']), ['v', undefined]);
+  t.deepEqual(mgets, [
+    [`{${ns}:k}`, `{${ns}}#c`],
+    [`{${ns}:k}`, `{${ns}:x}`, `{${ns}}#c`],
+  ]);
+  mgets.length = 0;
+  t.is(await a.getOrSet('missing', () => 'loaded'), 'loaded');
+  t.true(mgets[0].includes(`{${ns}}#v`), `a load's read carries the counter: ${mgets[0].join(' ')}`);
+});
+
+test('concurrent reads of one key coalesced into one reply share its decoded value, except with the offheap L1 (a private copy per call)', async (t) => {
+  const ns = freshNamespace();
+  const shared = make<{ n: number }>(t, ns, { l1: false });
+  const offheap = make<{ n: number }>(t, ns, { l1: { store: 'offheap' } });
+  await shared.set('k', { n: 1 });
+  await shared.get('k'); // in flight below: the next three calls coalesce behind a first one
+  for (const [cache, same] of [
+    [shared, true],
+    [offheap, false],
+  ] as const) {
+    const [, x, y, [z]] = await Promise.all([cache.get('other'), cache.get('k'), cache.get('k'), cache.getMany(['k'])]);
+    t.deepEqual([x, y, z], [{ n: 1 }, { n: 1 }, { n: 1 }]);
+    t.is(x === y && y === z, same, same ? 'one decoded value' : 'a copy each');
+  }
+});
+
+test('an invalid envelope read by several coalesced calls is counted and reported once', async (t) => {
+  const ns = freshNamespace();
+  const a = make<unknown>(t, ns, { l1: false });
+  const errors: TierCacheError[] = [];
+  a.on('error', (e) => errors.push(e as TierCacheError));
+  await raw.set(`{${ns}:bad}`, 'written by another client');
+  await a.get('warm');
+  t.deepEqual(await Promise.all([a.get('warm'), a.get('bad'), a.get('bad'), a.getMany(['bad', 'bad'])]), [undefined, undefined, undefined, [undefined, undefined]]);
+  t.is(a.stats().invalidEnvelopes, 1);
+  t.is(errors.filter((e) => e.code === ErrorCode.TIER_INVALID_ENVELOPE).length, 1);
+});
+
 test('codec on: large values are stored compressed; off: raw; each cache reads both', async (t) => {
   const ns = freshNamespace();
   const big = { text: 'tiercache '.repeat(2000) };

@@ -9,20 +9,34 @@
 // Besides req/s, each server reports the CPU time it spent per response: on a
 // shared machine whose load swings, throughput ratios are noisy, while CPU per
 // response is the work itself (a single-threaded server's ceiling is 1/that).
+// Every table is recorded through report() with the bare server as its peer
+// (hit-<profile> in req/s, cpu-<profile> in µs per response, lower is
+// better), so bench:check can hold the README's ratios. Quick mode
+// (--quick, bench:check): 2 s per case per round instead of 4, and only the
+// profiles whose tables a claim needs.
+// Env: BENCH_HTTP_ROUNDS (3), BENCH_HTTP_SECONDS (4; quick 2),
+// BENCH_HTTP_CONNECTIONS (32), BENCH_HTTP_PROFILES (browser,safari,gzip).
 const { fork } = require('node:child_process');
 const http = require('node:http');
 const path = require('node:path');
 const autocannon = require('autocannon');
-const { machine, printTable, record } = require('./lib/harness.js');
+const { machine, report, settings, wants } = require('./lib/harness.js');
 
 const ALL_PROFILES = [
   ['browser', 'gzip, deflate, br, zstd'],
   ['safari', 'gzip, deflate, br'],
   ['gzip', 'gzip'],
 ];
-const PROFILES = process.env.BENCH_HTTP_PROFILES ? ALL_PROFILES.filter(([n]) => process.env.BENCH_HTTP_PROFILES.split(',').includes(n)) : ALL_PROFILES;
+const SUITE = 'http';
+const BARE = 'node:http, same bytes';
+const HIT = 'httpCache hit';
+const EXPRESS = 'express + compression';
+// bench:check runs only the profiles its claims need (a profile's tables: hit-<profile>, cpu-<profile>).
+const PROFILES = (process.env.BENCH_HTTP_PROFILES ? ALL_PROFILES.filter(([n]) => process.env.BENCH_HTTP_PROFILES.split(',').includes(n)) : ALL_PROFILES).filter(([n]) =>
+  wants(SUITE, `hit-${n}`, `cpu-${n}`),
+);
 const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 3);
-const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 4);
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? (settings.quick ? 2 : 4));
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 32);
 const children = new Set();
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
@@ -88,11 +102,11 @@ async function main() {
   bare.child.send({ responses });
   await new Promise((resolve) => bare.child.once('message', resolve));
   for (const [name, ae] of PROFILES) {
-    const samples = { 'node:http, same bytes': [], 'httpCache hit': [], 'express + compression': [] };
-    const cpu = { 'node:http, same bytes': [], 'httpCache hit': [], 'express + compression': [] };
+    const samples = { [BARE]: [], [HIT]: [], [EXPRESS]: [] };
+    const cpu = { [BARE]: [], [HIT]: [], [EXPRESS]: [] };
     const bytes = {};
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [label, server] of [['node:http, same bytes', bare], ['httpCache hit', cached], ['express + compression', express]]) {
+      for (const [label, server] of [[BARE, bare], [HIT, cached], [EXPRESS, express]]) {
         const before = await cpuUs(server);
         const result = await run(server.port, ae);
         const spent = (await cpuUs(server)) - before;
@@ -104,27 +118,25 @@ async function main() {
     }
     // ± is half the range of the rounds, as a share of the median: the noise of this machine during the run.
     const rows = Object.entries(samples).map(([label, xs]) => ({
-      name: `${label} (${Math.round(bytes[label]).toLocaleString('en-US')} B/resp)`,
+      name: label,
       value: median(xs),
       rme: ((Math.max(...xs) - Math.min(...xs)) / 2 / median(xs)) * 100,
-      label,
     }));
-    const base = rows[0].name;
-    printTable(`cached hit vs peers, client Accept-Encoding: ${ae} (${name})`, rows, { baseline: base, unit: 'req/s' });
+    report(SUITE, `hit-${name}`, rows, { title: `cached hit vs peers, client Accept-Encoding: ${ae} (${name}); req/s`, peer: BARE, unit: 'req/s' });
+    process.stdout.write(`bytes per response: ${Object.entries(bytes).map(([label, b]) => `${label} ${Math.round(b).toLocaleString('en-US')} B`).join(', ')}\n`);
     // Ratios within each round (the servers ran back to back), then their median and range.
     const paired = (a, b) => samples[a].map((x, i) => x / samples[b][i]);
-    const vsBare = paired('httpCache hit', 'node:http, same bytes');
-    const vsExpress = paired('httpCache hit', 'express + compression');
+    const vsBare = paired(HIT, BARE);
+    const vsExpress = paired(HIT, EXPRESS);
     const show = (xs) => `${median(xs).toFixed(2)}x (rounds ${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
     process.stdout.write(`\nhttpCache hit, req/s paired per round: ${show(vsBare)} bare node:http (target >= 0.70), ${show(vsExpress)} express + compression (target >= 3)\n`);
-    const us = (label) => median(cpu[label]);
-    process.stdout.write(
-      `server CPU per response (median): bare ${us('node:http, same bytes').toFixed(1)} µs, httpCache hit ${us('httpCache hit').toFixed(1)} µs, ` +
-        `express + compression ${us('express + compression').toFixed(1)} µs -> httpCache hit at ${(us('node:http, same bytes') / us('httpCache hit')).toFixed(2)}x bare ` +
-        `and ${(us('express + compression') / us('httpCache hit')).toFixed(2)}x express + compression in responses per CPU-second\n`,
+    // CPU per response: the work itself, steadier than req/s on a shared machine (a single-threaded server's ceiling is 1/that).
+    report(
+      SUITE,
+      `cpu-${name}`,
+      Object.keys(cpu).map((label) => ({ name: label, value: median(cpu[label]) })),
+      { title: `server CPU per response (µs, median of the rounds), client Accept-Encoding: ${ae} (${name})`, peer: BARE, unit: 'µs', lowerIsBetter: true },
     );
-    record('http', `cpu-${name}`, Object.keys(cpu).map((label) => ({ name: label, value: us(label) })));
-    record('http', `hit-${name}`, rows.map((r) => ({ name: r.label, value: r.value })));
   }
   for (const c of children) c.kill('SIGTERM');
 }

@@ -3,87 +3,92 @@
 // 5.1.6) on one redis-server, in one run, reported as ratios; raw ioredis GET
 // is the limit for an L2 read. Each case is timed per operation (L1 hits in
 // groups of 100, since one hrtime read costs about as much as a hit), in
-// rounds interleaved across libraries; the table shows the median round.
+// turns interleaved across libraries (each turn starts with a different
+// case), so that a slow spell of a shared machine hits every case: p50 and
+// p99 over all samples, ops/s from the median turn.
 // Also: invalidation propagation lag (a write called on one instance until
 // the entry is dropped from another instance's L1, both in this process),
 // TierCache (publish and tracking) and bentocache (its bus).
 //
-// Run: npm run build:ts && node bench/tier.bench.js   (BENCH_ROUNDS, BENCH_SCALE)
+// Wall time in every mode (also under bench:check's quick mode): an L2 read
+// is a round trip to another process, which the thread's CPU time leaves out.
+//
+// Run: npm run build:ts && node bench/tier.bench.js
+//   BENCH_TIER_TURNS (turns, default 10; quick 6), BENCH_SCALE (samples x)
+const os = require('node:os');
 const Redis = require('ioredis');
-const { machine, record } = require('./lib/harness.js');
+const { machine, report, wants, pick, settings, loadTiercache, fmtIn } = require('./lib/harness.js');
 const { startRedis } = require('./lib/redis.js');
-const { loadTiercache } = require('./lib/harness.js');
 
 const { createCache } = loadTiercache();
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
-const SCALE = Number(process.env.BENCH_SCALE || 1);
+const QUICK = settings.quick;
+const TURNS = Number(process.env.BENCH_TIER_TURNS || (QUICK ? 6 : 10));
+const SCALE = Number(process.env.BENCH_SCALE || 1) * (QUICK ? 0.3 : 1);
+const WARM_MS = QUICK ? 250 : 500;
+const LAG_SAMPLES = Math.round(300 * (QUICK ? 0.4 : 1));
 const VALUE = { id: 42, name: 'Ada Lovelace', roles: ['admin', 'author'], active: true, score: 3.14159 };
+const SUITE = 'tier';
 
 const now = () => process.hrtime.bigint();
-
-async function timeIt(fn, { samples, group }) {
-  const out = new Float64Array(samples);
-  for (let i = 0; i < samples; i++) {
-    const t0 = now();
-    for (let j = 0; j < group; j++) await fn(j);
-    out[i] = Number(now() - t0) / group;
-  }
-  out.sort();
-  let sum = 0;
-  for (const v of out) sum += v;
-  return { p50: out[Math.floor(samples * 0.5)], p99: out[Math.min(samples - 1, Math.floor(samples * 0.99))], mean: sum / samples };
-}
 
 function median(values) {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 }
 
-/** Runs `cases` ({ name, fn, group?, samples?, opsPerCall? }) in interleaved rounds; returns rows with median p50/p99/ops/s. */
-async function compare(cases, defaults) {
-  const rounds = cases.map(() => []);
-  for (const c of cases) for (let i = 0; i < 200; i++) await c.fn(i); // warm-up
-  for (let r = 0; r < ROUNDS; r++) {
-    for (let i = 0; i < cases.length; i++) {
-      const c = cases[i];
-      rounds[i].push(await timeIt(c.fn, { samples: Math.round((c.samples ?? defaults.samples) * SCALE), group: c.group ?? defaults.group }));
+function quantile(sorted, q) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
+}
+
+/**
+ * Runs `cases` ({ name, fn, opsPerCall? }) in TURNS interleaved turns of
+ * samples/TURNS samples each (a sample: `group` calls, timed together);
+ * returns rows { name, ops, p50, p99 } (p50/p99 in ns per call).
+ */
+async function compare(cases, { samples, group }) {
+  const perTurn = Math.max(1, Math.round((samples * SCALE) / TURNS));
+  const all = cases.map(() => []);
+  const turnMeans = cases.map(() => []);
+  // Warm-up until the JIT has settled: at least WARM_MS and 50 calls per case.
+  for (const c of cases) {
+    const until = Date.now() + WARM_MS;
+    for (let i = 0; i < 50 || Date.now() < until; i++) await c.fn(i);
+  }
+  for (let turn = 0; turn < TURNS; turn++) {
+    for (let k = 0; k < cases.length; k++) {
+      const i = (turn + k) % cases.length;
+      const fn = cases[i].fn;
+      let sum = 0;
+      for (let s = 0; s < perTurn; s++) {
+        const t0 = now();
+        for (let j = 0; j < group; j++) await fn(j);
+        const ns = Number(now() - t0) / group;
+        all[i].push(ns);
+        sum += ns;
+      }
+      turnMeans[i].push(sum / perTurn);
     }
   }
   return cases.map((c, i) => {
-    const p50 = median(rounds[i].map((x) => x.p50));
-    const p99 = median(rounds[i].map((x) => x.p99));
-    const mean = median(rounds[i].map((x) => x.mean));
-    return { name: c.name, p50, p99, ops: (1e9 / mean) * (c.opsPerCall ?? 1) };
+    const sorted = all[i].sort((a, b) => a - b);
+    return { name: c.name, ops: (1e9 / median(turnMeans[i])) * (c.opsPerCall ?? 1), p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
   });
 }
 
-function fmtNs(ns) {
-  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
-  if (ns >= 1e3) return `${(ns / 1e3).toFixed(1)} µs`;
-  return `${ns.toFixed(0)} ns`;
+function columns(unit) {
+  return { ops: { unit }, p50: { unit: 'ns', lowerIsBetter: true }, p99: { unit: 'ns', lowerIsBetter: true } };
 }
 
-function fmtOps(n) {
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
-  return n.toFixed(0);
-}
-
-function table(title, rows, baseline, unit = 'ops/s') {
-  const base = rows.find((r) => r.name === baseline);
-  const lines = [`\n### ${title}`, '', `| case | ${unit} | p50 | p99 | ops/s vs ${baseline} | p50 vs ${baseline} |`, '| --- | ---: | ---: | ---: | ---: | ---: |'];
-  for (const r of rows) {
-    const ratio = base ? `${(r.ops / base.ops).toFixed(2)}x` : '-';
-    const latency = base ? `${(r.p50 / base.p50).toFixed(2)}x` : '-';
-    lines.push(`| ${r.name} | ${fmtOps(r.ops)} | ${fmtNs(r.p50)} | ${fmtNs(r.p99)} | ${ratio} | ${latency} |`);
-  }
-  process.stdout.write(`${lines.join('\n')}\n`);
-  record('tier', title, rows);
+function load() {
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 }
 
 async function main() {
   const redis = await startRedis();
-  process.stdout.write(`\nMachine: ${machine()}; redis-server on loopback; rounds ${ROUNDS}\n`);
+  process.stdout.write(`\nMachine: ${machine()}; redis-server on loopback; ${TURNS} interleaved turns${QUICK ? ' (quick)' : ''}; load average ${load()}\n`);
   const { BentoCache, bentostore } = await import('bentocache');
   const { memoryDriver } = await import('bentocache/drivers/memory');
   const { redisDriver, redisBusDriver } = await import('bentocache/drivers/redis');
@@ -138,95 +143,117 @@ async function main() {
     await cmTiered.get('hot');
   }
   const factory = () => VALUE;
+  const byName = (c) => c.name;
 
   // --- L1 hits --------------------------------------------------------------
-  table(
-    'Tiered get, L1 hit',
-    await compare(
-      [
-        { name: 'TierCache', fn: () => tier.get('hot') },
-        { name: 'bentocache', fn: () => bento.get({ key: 'hot' }) },
-        { name: 'cache-manager', fn: () => cmTiered.get('hot') },
-      ],
-      { samples: 2000, group: 100 },
-    ),
-    'bentocache',
-  );
-  table(
-    'getOrSet, L1 hit',
-    await compare(
-      [
-        { name: 'TierCache', fn: () => tier.getOrSet('hot', factory) },
-        { name: 'bentocache', fn: () => bento.getOrSet({ key: 'hot', factory, ttl: '1h' }) },
-        { name: 'cache-manager (wrap)', fn: () => cmTiered.wrap('hot', factory, 3_600_000) },
-      ],
-      { samples: 2000, group: 100 },
-    ),
-    'bentocache',
-  );
+  if (wants(SUITE, 'l1-get')) {
+    const cases = pick(SUITE, [
+      { name: 'TierCache', fn: () => tier.get('hot') },
+      { name: 'bentocache', fn: () => bento.get({ key: 'hot' }) },
+      { name: 'cache-manager', fn: () => cmTiered.get('hot') },
+    ], byName);
+    report(SUITE, 'l1-get', await compare(cases, { samples: 2000, group: 100 }), { title: 'Tiered get, L1 hit', peer: 'bentocache', columns: columns('ops/s') });
+  }
+  if (wants(SUITE, 'l1-getOrSet')) {
+    const cases = pick(SUITE, [
+      { name: 'TierCache', fn: () => tier.getOrSet('hot', factory) },
+      { name: 'bentocache', fn: () => bento.getOrSet({ key: 'hot', factory, ttl: '1h' }) },
+      { name: 'cache-manager (wrap)', fn: () => cmTiered.wrap('hot', factory, 3_600_000) },
+    ], byName);
+    report(SUITE, 'l1-getOrSet', await compare(cases, { samples: 2000, group: 100 }), { title: 'getOrSet, L1 hit', peer: 'bentocache', columns: columns('ops/s') });
+  }
 
   // --- L2 hits --------------------------------------------------------------
-  table(
-    'get, L2 hit (L1 off), one caller at a time',
-    await compare(
-      [
-        { name: 'raw ioredis GET + JSON.parse', fn: async () => JSON.parse(await raw.get('raw:hot')) },
-        { name: 'TierCache', fn: () => tierL2.get('hot') },
-        { name: 'bentocache', fn: () => bentoL2.get({ key: 'hot' }) },
-        { name: 'cache-manager', fn: () => cmL2.get('hot') },
-      ],
-      { samples: 3000, group: 1 },
-    ),
-    'raw ioredis GET + JSON.parse',
-  );
+  const RAW = 'raw ioredis GET + JSON.parse';
+  if (wants(SUITE, 'l2-get')) {
+    const cases = pick(SUITE, [
+      { name: RAW, fn: async () => JSON.parse(await raw.get('raw:hot')) },
+      { name: 'TierCache', fn: () => tierL2.get('hot') },
+      { name: 'bentocache', fn: () => bentoL2.get({ key: 'hot' }) },
+      { name: 'cache-manager', fn: () => cmL2.get('hot') },
+    ], byName);
+    report(SUITE, 'l2-get', await compare(cases, { samples: 4000, group: 1 }), {
+      title: 'get, L2 hit (L1 off), one caller at a time',
+      peer: RAW,
+      columns: columns('ops/s'),
+    });
+  }
 
   // --- concurrent getMany ---------------------------------------------------
   const CONCURRENCY = 10;
   const concurrently = (one) => () => Promise.all(Array.from({ length: CONCURRENCY }, one));
-  table(
-    `Concurrent getMany of 100 keys from L2 (${CONCURRENCY} callers at once; ops/s = keys/s)`,
-    await compare(
-      [
-        { name: 'TierCache getMany', fn: concurrently(() => tierL2.getMany(many)), opsPerCall: 100 * CONCURRENCY },
-        { name: 'bentocache (100 gets)', fn: concurrently(() => Promise.all(many.map((key) => bentoL2.get({ key })))), opsPerCall: 100 * CONCURRENCY },
-        { name: 'cache-manager mget', fn: concurrently(() => cmL2.mget(many)), opsPerCall: 100 * CONCURRENCY },
-      ],
-      { samples: 100, group: 1 },
-    ),
-    'bentocache (100 gets)',
-    'keys/s',
-  );
+  if (wants(SUITE, 'get-many')) {
+    const cases = pick(SUITE, [
+      { name: 'TierCache getMany', fn: concurrently(() => tierL2.getMany(many)), opsPerCall: 100 * CONCURRENCY },
+      { name: 'bentocache (100 gets)', fn: concurrently(() => Promise.all(many.map((key) => bentoL2.get({ key })))), opsPerCall: 100 * CONCURRENCY },
+      { name: 'cache-manager mget', fn: concurrently(() => cmL2.mget(many)), opsPerCall: 100 * CONCURRENCY },
+    ], byName);
+    report(SUITE, 'get-many', await compare(cases, { samples: 200, group: 1 }), {
+      title: `Concurrent getMany of 100 keys from L2 (${CONCURRENCY} callers at once; ops = keys/s, p50/p99 per round of ${CONCURRENCY} calls)`,
+      peer: 'bentocache (100 gets)',
+      columns: columns('keys/s'),
+    });
+  }
+
+  // The same with distinct keys per caller: nothing to share between the
+  // calls, so this is the batching alone (above, the ten callers ask for the
+  // same 100 keys, which TierCache reads and decodes once per batch).
+  if (wants(SUITE, 'get-many-distinct')) {
+    const distinct = Array.from({ length: CONCURRENCY }, (_, c) => many.map((k) => `${k}-c${c}`));
+    // 100 entries per setMany: 1000 scripts in one go can take longer than the 50 ms command deadline on a busy machine.
+    for (const keys of distinct) await tier.setMany(keys.map((k) => [k, { ...VALUE, id: k }]));
+    for (const k of distinct.flat()) {
+      await bentoL2.set({ key: k, value: { ...VALUE, id: k }, ttl: '1h' });
+      await cmL2.set(k, { ...VALUE, id: k }, 3_600_000);
+    }
+    const perCaller = (one) => () => Promise.all(distinct.map(one));
+    const cases = pick(SUITE, [
+      { name: 'TierCache getMany', fn: perCaller((keys) => tierL2.getMany(keys)), opsPerCall: 100 * CONCURRENCY },
+      { name: 'bentocache (100 gets)', fn: perCaller((keys) => Promise.all(keys.map((key) => bentoL2.get({ key })))), opsPerCall: 100 * CONCURRENCY },
+      { name: 'cache-manager mget', fn: perCaller((keys) => cmL2.mget(keys)), opsPerCall: 100 * CONCURRENCY },
+    ], byName);
+    report(SUITE, 'get-many-distinct', await compare(cases, { samples: 200, group: 1 }), {
+      title: `Concurrent getMany of 100 keys from L2, distinct keys per caller (${CONCURRENCY} callers at once, 1000 keys; ops = keys/s, p50/p99 per round)`,
+      peer: 'bentocache (100 gets)',
+      columns: columns('keys/s'),
+    });
+  }
 
   // --- propagation lag ------------------------------------------------------
-  const lags = [];
-  for (const mode of ['publish', 'tracking']) {
-    const a = createCache({ namespace: `lag-${mode}`, metrics: false, l2: { redis: redis.url }, coherence: { mode } });
-    const b = createCache({ namespace: `lag-${mode}`, metrics: false, l2: { redis: redis.url }, coherence: { mode } });
-    await a.ready();
-    await b.ready();
-    lags.push({ name: `TierCache (${mode})`, samples: await tierLag(a, b) });
-    await a.close();
-    await b.close();
+  if (wants(SUITE, 'lag')) {
+    const lags = [];
+    for (const mode of ['publish', 'tracking']) {
+      const a = createCache({ namespace: `lag-${mode}`, metrics: false, l2: { redis: redis.url }, coherence: { mode } });
+      const b = createCache({ namespace: `lag-${mode}`, metrics: false, l2: { redis: redis.url }, coherence: { mode } });
+      await a.ready();
+      await b.ready();
+      lags.push({ name: `TierCache (${mode})`, samples: await tierLag(a, b) });
+      await a.close();
+      await b.close();
+    }
+    lags.push({ name: 'bentocache (bus)', samples: await bentoLag(BentoCache, bentostore, memoryDriver, redisDriver, redisBusDriver, connection) });
+    const rows = lags.map((l) => {
+      const s = [...l.samples].sort((x, y) => x - y);
+      return { name: l.name, p50: quantile(s, 0.5), p99: quantile(s, 0.99), max: s[s.length - 1], samples: s.length };
+    });
+    const ns = { unit: 'ns', lowerIsBetter: true };
+    report(SUITE, 'lag', rows, {
+      title: "Invalidation propagation lag (write called on A until the entry leaves B's L1; A and B in one process, so the message can beat the write's own reply)",
+      peer: 'bentocache (bus)',
+      columns: { p50: ns, p99: ns, max: ns },
+    });
+    process.stdout.write(`(${rows.map((r) => `${r.name}: ${r.samples} samples, p99 ${fmtIn('ns', r.p99)}`).join('; ')})\n`);
   }
-  lags.push({ name: 'bentocache (bus)', samples: await bentoLag(BentoCache, bentostore, memoryDriver, redisDriver, redisBusDriver, connection) });
-  const lagLines = ['\n### Invalidation propagation lag (write called on A until the entry leaves B\'s L1; A and B in one process, so the message can beat the write\'s own reply)', '', '| case | p50 | p99 | max |', '| --- | ---: | ---: | ---: |'];
-  for (const l of lags) {
-    const s = [...l.samples].sort((x, y) => x - y);
-    lagLines.push(`| ${l.name} | ${fmtNs(s[Math.floor(s.length / 2)])} | ${fmtNs(s[Math.floor(s.length * 0.99)])} | ${fmtNs(s[s.length - 1])} |`);
-  }
-  process.stdout.write(`${lagLines.join('\n')}\n`);
-  record('tier', 'propagation lag', lags.map((l) => ({ name: l.name, samples: l.samples.length })));
 
+  process.stdout.write(`\nload average at the end: ${load()}\n`);
   for (const close of closers) await close();
   redis.stop();
 }
 
-const LAG_SAMPLES = 300;
-
 /**
  * A sets the key; once B has heard that first write it reads the key into
- * its L1; then A writes again: the sample is from A's acknowledgement to B's
- * invalidate event for the key.
+ * its L1; then A writes again: the sample is from the call of A's write to
+ * B's invalidate event for the key.
  */
 async function tierLag(a, b) {
   const samples = [];

@@ -122,13 +122,56 @@ function toRows(results, scale = 1) {
   return results.map((r) => ({ name: r.name, value: r.hz * scale, rme: r.rme }));
 }
 
+/** A value in its unit: durations in ns/µs/ms, anything else as fmt(). */
+function fmtIn(unit, n) {
+  if (unit !== 'ns') return fmt(n);
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} ms`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} µs`;
+  return `${n.toFixed(0)} ns`;
+}
+
+/**
+ * Prints a markdown table of rows carrying several measures (`columns`: {
+ * field: { unit, lowerIsBetter?, label? } }), each with its ratio against the
+ * row named `baseline` (in the column's direction: > 1 is better).
+ */
+function printColumns(title, rows, columns, baseline) {
+  const fields = Object.entries(columns);
+  const base = rows.find((r) => r.name === baseline);
+  const head = fields.map(([f, c]) => `${c.label ?? f} (${c.unit})`);
+  const ratios = base ? fields.map(([f]) => `${columns[f].label ?? f} vs ${baseline}`) : [];
+  const lines = [`\n### ${title}`, '', `| case | ${[...head, ...ratios].join(' | ')} |`, `| --- |${' ---: |'.repeat(head.length + ratios.length)}`];
+  for (const r of rows) {
+    const cells = fields.map(([f, c]) => fmtIn(c.unit, r[f]));
+    if (base) {
+      for (const [f, c] of fields) {
+        const ok = base[f] > 0 && r[f] > 0;
+        cells.push(ok ? `${(c.lowerIsBetter ? base[f] / r[f] : r[f] / base[f]).toFixed(2)}x` : '-');
+      }
+    }
+    lines.push(`| ${r.name} | ${cells.join(' | ')} |`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
 /**
  * Prints a table and records it (when the run records: `npm run bench --
  * --json DIR`). rows: [{ name, value, rme? }]; spec: { peer, title, unit?,
  * lowerIsBetter? }, where peer names the row the others are measured against
  * (null: the rows are not one measure and are not compared).
+ *
+ * With `spec.columns` ({ field: { unit, lowerIsBetter?, label? } }) the rows
+ * carry several measures (e.g. ops/s, p50, p99): one table is printed with a
+ * ratio per measure (> 1 is better), and each measure is recorded as its own
+ * table `<table>.<field>` with the same peer (recordColumns).
  */
 function report(suite, table, rows, spec) {
+  if (spec.columns !== undefined) {
+    const { columns, ...rest } = spec;
+    printColumns(spec.title ?? table, rows, columns, spec.peer ?? undefined);
+    recordColumns(suite, table, rows, columns, rest);
+    return;
+  }
   printTable(spec.title ?? table, rows, { baseline: spec.peer ?? undefined, unit: spec.unit, lowerIsBetter: spec.lowerIsBetter });
   record(suite, table, rows, spec);
 }
@@ -153,4 +196,5 @@ module.exports = {
   pick,
   loadTiercache,
   fmt,
+  fmtIn,
 };

@@ -18,6 +18,7 @@ import type { MetricsOption } from '../metrics/index.js';
 import type { CircuitBreaker } from './breaker.js';
 import { monotonicMs } from './clock.js';
 import { slotOf } from './cluster-slot.js';
+import { Deadlines } from './deadlines.js';
 import { isConnectivityError, toL2Error, withDeadline } from './redis-errors.js';
 import { dropClient, ioredis, isCluster, type RedisClient } from './redis-module.js';
 import { SCRIPTS } from './scripts.js';
@@ -98,19 +99,32 @@ const COMMAND_OVERRIDES: RedisOptions = {
 
 let serial = 0;
 
-async function guarded<T>(breaker: CircuitBreaker, what: string, work: () => Promise<T>): Promise<T> {
-  if (!breaker.allow()) {
-    throw new TierCacheError(ErrorCode.TIER_L2_UNAVAILABLE, `${what}: the Redis circuit breaker is open (failing fast)`);
-  }
-  try {
-    const value = await work();
+function breakerOpen(what: string): TierCacheError {
+  return new TierCacheError(ErrorCode.TIER_L2_UNAVAILABLE, `${what}: the Redis circuit breaker is open (failing fast)`);
+}
+
+/**
+ * The breaker's verdict on a call that ended (`error` undefined: a value) and
+ * the ERR_TIER_* error its caller gets: connectivity failures (timeouts,
+ * refused or dropped connections) count against Redis, error replies do not.
+ */
+function judge(breaker: CircuitBreaker, what: string, error: unknown): TierCacheError | undefined {
+  if (error === undefined) {
     breaker.success();
-    return value;
+    return undefined;
+  }
+  const mapped = toL2Error(error, what);
+  if (isConnectivityError(mapped)) breaker.failure();
+  else breaker.success();
+  return mapped;
+}
+
+/** Starts `fn` on `conn`: a synchronous throw becomes its rejection. */
+function start<T>(fn: (conn: Conn) => Promise<T>, conn: Conn): Promise<T> {
+  try {
+    return fn(conn);
   } catch (err) {
-    const error = toL2Error(err, what);
-    if (isConnectivityError(error)) breaker.failure();
-    else breaker.success();
-    throw error;
+    return Promise.reject(err as Error);
   }
 }
 
@@ -139,6 +153,7 @@ export class PooledChannel implements CommandChannel {
   readonly parallelism: number;
   readonly #pool: ConnectionPool<Conn>;
   readonly #settings: ChannelSettings;
+  readonly #deadlines = new Deadlines();
   readonly #source: RedisSource;
   readonly #clients = new Set<RedisClient>();
   /** Connected clients commands go to, round-robin. */
@@ -196,25 +211,31 @@ export class PooledChannel implements CommandChannel {
 
   run<T>(what: string, fn: (conn: Conn) => Promise<T>): Promise<T> {
     const { breaker, commandTimeoutMs } = this.#settings;
-    return guarded(breaker, what, async () => {
-      const started = monotonicMs();
-      let conn = this.#pick();
-      if (conn === undefined) {
-        // None connected yet (cold start, or all being replaced): wait for the pool, within the deadline.
-        conn = await this.#pool.acquire();
-        this.#pool.release(conn);
-      }
-      const remaining = Math.max(1, commandTimeoutMs - (monotonicMs() - started));
-      try {
-        return await withDeadline(fn(conn), remaining, what);
-      } catch (err) {
-        // A connection whose command timed out may still have it pending, or
-        // is gone: it is replaced. An error reply leaves it in service.
-        if ((err as { name?: string }).name !== 'ReplyError') this.#retire(conn);
-        throw err;
-      }
-    });
+    if (!breaker.allow()) return Promise.reject(breakerOpen(what));
+    const conn = this.#pick();
+    // None connected yet (cold start, or all being replaced): wait for the pool, within the deadline.
+    if (conn === undefined) return this.#runCold(what, fn);
+    return this.#deadlines.track(start(fn, conn), commandTimeoutMs, what, this.#ended, conn);
   }
+
+  async #runCold<T>(what: string, fn: (conn: Conn) => Promise<T>): Promise<T> {
+    const started = monotonicMs();
+    let conn: Conn;
+    try {
+      conn = await this.#pool.acquire();
+      this.#pool.release(conn);
+    } catch (err) {
+      throw judge(this.#settings.breaker, what, err);
+    }
+    const remaining = Math.max(1, this.#settings.commandTimeoutMs - (monotonicMs() - started));
+    return this.#deadlines.track(start(fn, conn), remaining, what, this.#ended, conn);
+  }
+
+  /** A call on `conn` ended: the breaker's verdict; a connection whose command timed out (it may still have it pending) or that is gone is replaced, an error reply leaves it in service. */
+  readonly #ended = (error: unknown, conn: unknown, what: string): unknown => {
+    if (error !== undefined && (error as { name?: string }).name !== 'ReplyError') this.#retire(conn as Conn);
+    return judge(this.#settings.breaker, what, error);
+  };
 
   #pick(): Conn | undefined {
     const live = this.#live;
@@ -241,6 +262,7 @@ export class PooledChannel implements CommandChannel {
 
   async close(): Promise<void> {
     await this.#pool.drain({ timeoutMs: 2000 });
+    this.#deadlines.close();
   }
 }
 
@@ -250,6 +272,7 @@ export class SharedChannel implements CommandChannel {
   readonly parallelism = 8;
   readonly #conn: Conn;
   readonly #settings: ChannelSettings;
+  readonly #deadlines = new Deadlines();
   #loading: Promise<void> | null = null;
 
   constructor(client: RedisClient, settings: ChannelSettings) {
@@ -260,14 +283,23 @@ export class SharedChannel implements CommandChannel {
 
   run<T>(what: string, fn: (conn: Conn) => Promise<T>): Promise<T> {
     const { breaker, commandTimeoutMs } = this.#settings;
-    return guarded(breaker, what, async () => {
-      if (!this.#conn.scriptsLoaded) {
-        this.#loading ??= this.#conn.loadScripts().finally(() => (this.#loading = null));
-        await withDeadline(this.#loading, commandTimeoutMs, `${what} (SCRIPT LOAD)`);
-      }
-      return withDeadline(fn(this.#conn), commandTimeoutMs, what);
-    });
+    if (!breaker.allow()) return Promise.reject(breakerOpen(what));
+    if (!this.#conn.scriptsLoaded) return this.#runLoadingScripts(what, fn);
+    return this.#deadlines.track(start(fn, this.#conn), commandTimeoutMs, what, this.#ended, null);
   }
+
+  async #runLoadingScripts<T>(what: string, fn: (conn: Conn) => Promise<T>): Promise<T> {
+    const { commandTimeoutMs } = this.#settings;
+    this.#loading ??= this.#conn.loadScripts().finally(() => (this.#loading = null));
+    try {
+      await withDeadline(this.#loading, commandTimeoutMs, `${what} (SCRIPT LOAD)`);
+    } catch (err) {
+      throw judge(this.#settings.breaker, what, err);
+    }
+    return this.#deadlines.track(start(fn, this.#conn), commandTimeoutMs, what, this.#ended, null);
+  }
+
+  readonly #ended = (error: unknown, _context: unknown, what: string): unknown => judge(this.#settings.breaker, what, error);
 
   subscriberTargets(): Array<{ options: RedisOptions }> {
     return subscriberTargetsOf({ kind: 'client', client: this.#conn.client }, [this.#conn.client]);
@@ -275,6 +307,7 @@ export class SharedChannel implements CommandChannel {
 
   async close(): Promise<void> {
     // The user's client stays open: they created it, they close it.
+    this.#deadlines.close();
   }
 }
 

@@ -9,7 +9,7 @@ import type { CodecOptions } from '../codec/options.js';
 import { ErrorCode, TierCacheError } from '../common/errors.js';
 import type { TierClock } from './clock.js';
 import type { Entry } from './entry.js';
-import { buildEnvelope, parseEnvelope, Signer } from './envelope.js';
+import { buildEnvelope, parseEnvelope, Signer, type EnvelopeHeader, type ParsedEnvelope } from './envelope.js';
 import type { KeyLayout } from './keys.js';
 import type { CallOptions } from './options.js';
 import { deserialize, serialize, type Encoded, type Serializer } from './serializer.js';
@@ -23,11 +23,13 @@ export interface PreparedWrite {
   px: number;
 }
 
-/** A decoded read. */
+/** A decoded read; `encoded` (the serialized value) is kept only for an L1 that stores bytes. */
 export type DecodedRead =
-  | { ok: true; tombstone: false; entry: Entry; encoded: Encoded }
+  | { ok: true; tombstone: false; entry: Entry; encoded: Encoded | null }
   | { ok: true; tombstone: true }
   | { ok: false; error: TierCacheError };
+
+const TOMBSTONE: DecodedRead = { ok: true, tombstone: true };
 
 const EMPTY = Buffer.alloc(0);
 /** Compressed payloads below this are decoded on the calling thread. */
@@ -49,6 +51,8 @@ export class EntryCodec {
     private readonly jitter: number,
     private readonly random: () => number,
     metrics: { metrics: unknown; name: string | undefined },
+    /** Keep the serialized value of decoded reads (the offheap L1 stores it). */
+    private readonly keepEncoded = false,
   ) {
     this.#signer = secret === null ? null : new Signer(secret);
     this.#compress = codec !== false;
@@ -85,54 +89,74 @@ export class EntryCodec {
     return Math.max(1, ttlMs - Math.floor(ttlMs * this.jitter * this.random()));
   }
 
-  /** Serializes and stamps a value for `key` (throws TypeError / ERR_TIER_SERIALIZE). */
-  async prepare(key: string, value: unknown, o: CallOptions, name = 'value'): Promise<PreparedWrite> {
+  /**
+   * Serializes and stamps a value for `key` (throws TypeError /
+   * ERR_TIER_SERIALIZE): synchronously, unless the value is compressed
+   * (which may happen on a Codec worker).
+   */
+  prepare(key: string, value: unknown, o: CallOptions, name = 'value'): PreparedWrite | Promise<PreparedWrite> {
     const encoded = serialize(value, this.serializer, name);
     const now = this.clock.now();
     const ttl = this.ttlOf(o.ttlMs);
     const freshUntil = ttl === 0 ? Number.POSITIVE_INFINITY : now + ttl;
     const staleUntil = ttl === 0 ? Number.POSITIVE_INFINITY : freshUntil + o.staleMs;
-    const codec = this.#compress ? this.#getCodec() : null;
-    const payload = codec === null ? encoded.bytes : await codec.encodeAsync(encoded.bytes);
     const entry: Entry = { value, version: 0, basis: 0, createdAt: now, freshUntil, staleUntil, tags: o.tags, size: encoded.bytes.length };
-    const envelope = buildEnvelope(
-      { tombstone: false, codec: codec !== null, kind: encoded.kind, version: 0, basis: 0, createdAt: now, freshUntil, staleUntil, tags: o.tags },
-      payload,
-      this.#signer,
-      this.layout.data(key),
-    );
-    return { envelope, entry, encoded, px: ttl === 0 ? 0 : Math.min(Number.MAX_SAFE_INTEGER, ttl + o.staleMs) };
+    const px = ttl === 0 ? 0 : Math.min(Number.MAX_SAFE_INTEGER, ttl + o.staleMs);
+    const header = { tombstone: false, codec: false, kind: encoded.kind, version: 0, basis: 0, createdAt: now, freshUntil, staleUntil, tags: o.tags };
+    // Below the Codec's threshold a value would only be wrapped (raw, 2+ bytes of header, a copy): store it as it is.
+    const codec = this.#compress ? this.#getCodec() : null;
+    if (codec === null || encoded.bytes.length < codec.minBytes) {
+      return { envelope: this.#envelope(key, header, encoded.bytes), entry, encoded, px };
+    }
+    header.codec = true;
+    return codec.encodeAsync(encoded.bytes).then((payload) => ({ envelope: this.#envelope(key, header, payload), entry, encoded, px }));
+  }
+
+  #envelope(key: string, header: EnvelopeHeader, payload: Uint8Array): Buffer {
+    return buildEnvelope(header, payload, this.#signer, this.#signer === null ? '' : this.layout.data(key));
   }
 
   /** A tombstone envelope for delete(). */
   tombstone(key: string): Buffer {
     const now = this.clock.now();
-    return buildEnvelope(
-      { tombstone: true, codec: false, kind: 0, version: 0, basis: 0, createdAt: now, freshUntil: 0, staleUntil: 0, tags: null },
-      EMPTY,
-      this.#signer,
-      this.layout.data(key),
-    );
+    return this.#envelope(key, { tombstone: true, codec: false, kind: 0, version: 0, basis: 0, createdAt: now, freshUntil: 0, staleUntil: 0, tags: null }, EMPTY);
   }
 
-  /** Decodes bytes read from `key`'s Redis key. */
-  async decode(key: string, bytes: Buffer): Promise<DecodedRead> {
-    const redisKey = this.layout.data(key);
-    const env = parseEnvelope(bytes, this.#signer, redisKey);
+  /**
+   * Decodes bytes read from `key`'s Redis key: synchronously, unless a large
+   * compressed payload goes to a Codec worker.
+   */
+  decode(key: string, bytes: Buffer): DecodedRead | Promise<DecodedRead> {
+    const env = parseEnvelope(bytes, this.#signer, this.#signer === null ? '' : this.layout.data(key));
     if (!env.ok) return { ok: false, error: invalidRead(env.code, key, env.reason) };
-    if (env.tombstone) return { ok: true, tombstone: true };
-    let payload = env.payload;
+    if (env.tombstone) return TOMBSTONE;
+    if (!env.codec) return this.#value(key, env, bytes, env.start, env.end);
+    const codec = this.#getCodec();
+    if (codec === null) return undecodable(key, new Error('the value is compressed and zstd is unavailable here'));
+    const payload = bytes.subarray(env.start, env.end);
+    if (payload.length >= INLINE_DECODE_BYTES) {
+      // Large payloads may be decoded on a worker.
+      return codec.decodeAsync(payload).then(
+        (out) => this.#value(key, env, out, 0, out.length),
+        (err: unknown) => undecodable(key, err),
+      );
+    }
+    let out: Buffer;
+    try {
+      out = codec.decode(payload);
+    } catch (err) {
+      return undecodable(key, err);
+    }
+    return this.#value(key, env, out, 0, out.length);
+  }
+
+  /** The entry of a parsed envelope whose serialized value is `bytes[start..end)`. */
+  #value(key: string, env: ParsedEnvelope, bytes: Buffer, start: number, end: number): DecodedRead {
     let value: unknown;
     try {
-      if (env.codec) {
-        const codec = this.#getCodec();
-        if (codec === null) throw new Error('the value is compressed and zstd is unavailable here');
-        // Small payloads decode inline (no promise hop); large ones may go to a worker.
-        payload = payload.length < INLINE_DECODE_BYTES ? codec.decode(payload) : await codec.decodeAsync(payload);
-      }
-      value = deserialize(env.kind, payload, this.serializer);
+      value = deserialize(env.kind, bytes, this.serializer, start, end);
     } catch (err) {
-      return { ok: false, error: invalidRead(ErrorCode.TIER_INVALID_ENVELOPE, key, `undecodable payload: ${(err as Error).message}`, err) };
+      return undecodable(key, err);
     }
     const entry: Entry = {
       value,
@@ -142,15 +166,19 @@ export class EntryCodec {
       freshUntil: env.freshUntil,
       staleUntil: env.staleUntil,
       tags: env.tags,
-      size: payload.length,
+      size: end - start,
     };
-    return { ok: true, tombstone: false, entry, encoded: { kind: env.kind, bytes: payload } };
+    return { ok: true, tombstone: false, entry, encoded: this.keepEncoded ? { kind: env.kind, bytes: bytes.subarray(start, end) } : null };
   }
 
   /** Closes the Codec if this cache created it. */
   async close(): Promise<void> {
     if (this.#ownsCodec && this.#codec) await this.#codec.close({ timeoutMs: 2000 });
   }
+}
+
+function undecodable(key: string, err: unknown): DecodedRead {
+  return { ok: false, error: invalidRead(ErrorCode.TIER_INVALID_ENVELOPE, key, `undecodable payload: ${(err as Error).message}`, err) };
 }
 
 function invalidRead(code: string, key: string, reason: string, cause?: unknown): TierCacheError {

@@ -114,10 +114,11 @@ export function buildEnvelope(h: EnvelopeHeader, payload: Uint8Array, signer: Si
   return out;
 }
 
-/** A parsed envelope. */
+/** A parsed envelope: its payload is `bytes[start..end)` of the parsed bytes (no copy, no view made). */
 export interface ParsedEnvelope extends EnvelopeHeader {
   ok: true;
-  payload: Buffer;
+  start: number;
+  end: number;
 }
 
 /** Why bytes are not a usable envelope. */
@@ -132,7 +133,8 @@ function invalid(reason: string): InvalidEnvelope {
 }
 
 /**
- * Parses `bytes` read from `redisKey`. Never throws: anything that is not a
+ * Parses `bytes` read from `redisKey` (only needed, for the MAC, when
+ * `signer` is set). Never throws: anything that is not a
  * valid envelope of this format version (foreign, truncated, future version,
  * unsigned or wrongly signed while `signer` is set) is an InvalidEnvelope.
  */
@@ -190,7 +192,8 @@ export function parseEnvelope(bytes: Buffer, signer: Signer | null, redisKey: st
     freshUntil,
     staleUntil,
     tags,
-    payload: bytes.subarray(at, end),
+    start: at,
+    end,
   };
 }
 

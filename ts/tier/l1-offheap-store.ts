@@ -50,14 +50,14 @@ export class OffheapStore implements L1Store {
       return undefined;
     }
     return {
-      value: deserialize(e.kind, e.payload, this.serializer),
+      value: deserialize(e.kind, bytes, this.serializer, e.start, e.end),
       version: e.version,
       basis: e.basis,
       createdAt: e.createdAt,
       freshUntil: e.freshUntil,
       staleUntil: e.staleUntil,
       tags: e.tags,
-      size: e.payload.length,
+      size: e.end - e.start,
     };
   }
 

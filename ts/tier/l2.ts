@@ -9,6 +9,7 @@ import { ErrorCode, TierCacheError } from '../common/errors.js';
 import { BatchProcessor } from '../batch/processor.js';
 import { slotOf } from './cluster-slot.js';
 import type { CommandChannel, Conn } from './connections.js';
+import type { DecodedRead } from './entry-codec.js';
 import type { KeyLayout } from './keys.js';
 import { encodeHead, type MessageOp } from './messages.js';
 import { toL2Error } from './redis-errors.js';
@@ -19,10 +20,15 @@ import { ALLOC, CAS, LOCK, META, PURGE, UNLOCK, WRITE } from './scripts.js';
 export interface ReadResult {
   /** The stored bytes, or null when absent. */
   bytes: Buffer | null;
-  /** The version counter when the batch was read (basis of a load that follows). */
+  /** The version counter when the batch was read (basis of a load that follows); NaN when not asked for. */
   counter: number;
   /** The version of the last clear(). */
   clear: number;
+  /**
+   * The decoded reply, set by the first reader: the BatchProcessor hands
+   * every caller of one key in a batch this same result.
+   */
+  decoded?: DecodedRead | Promise<DecodedRead>;
 }
 
 /** Result of a set/delete script. */
@@ -56,6 +62,16 @@ function needsVersion(op: Op): boolean {
 export class L2 {
   readonly #reads: BatchProcessor<string, ReadResult>;
   readonly #writes: BatchProcessor<Op, unknown>;
+  /** Read batches in flight (sent at once or by the BatchProcessor). */
+  #running = 0;
+  /** Reads were handed to the BatchProcessor and its batch has not started yet. */
+  #queued = false;
+  /** Write batches in flight (sent at once or by the BatchProcessor). */
+  #writing = 0;
+  /** Writes were handed to the BatchProcessor and its batch has not started yet. */
+  #writeQueued = false;
+  /** Set by close(): called when the last batch in flight ends. */
+  #drained: (() => void) | null = null;
 
   constructor(
     private readonly channel: CommandChannel,
@@ -81,15 +97,41 @@ export class L2 {
     });
   }
 
-  /** Reads one key (coalesced with concurrent reads into one MGET). Rejects with an ERR_TIER_* error. */
-  read(key: string): Promise<ReadResult> {
+  /**
+   * Reads one key (and the counter, unless `counter` is false: only a load
+   * needs it). Rejects with an ERR_TIER_* error. When no other read is
+   * in flight or queued, the MGET is sent at once (nothing to coalesce with:
+   * waiting for the end of the tick would only add latency); reads that
+   * arrive while one is in flight are coalesced through the BatchProcessor
+   * into one MGET per tick.
+   */
+  read(key: string, counter = true): Promise<ReadResult> {
+    if (this.#idle()) return this.#executeReads([key], counter).then(first);
+    this.#queued = true;
     return this.#reads.load(key).catch(unwrap);
   }
 
-  /** Reads many keys; each position holds its result or its ERR_TIER_* error. */
-  async readMany(keys: readonly string[]): Promise<Array<ReadResult | TierCacheError>> {
+  /** Reads many keys; each position holds its result or its ERR_TIER_* error. Sent at once when idle, as read(). */
+  async readMany(keys: readonly string[], counter = true): Promise<Array<ReadResult | TierCacheError>> {
+    if (keys.length <= MAX_READ_BATCH && this.#idle()) {
+      try {
+        return await this.#executeReads(keys, counter);
+      } catch (err) {
+        return new Array<TierCacheError>(keys.length).fill(err as TierCacheError);
+      }
+    }
+    this.#queued = true;
     const results = await this.#reads.loadMany(keys);
-    return results.map((r) => (r instanceof Error ? unwrapError(r) : r));
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i];
+      if (r instanceof Error) results[i] = unwrapError(r);
+    }
+    return results as Array<ReadResult | TierCacheError>;
+  }
+
+  /** No read in flight and none waiting in the BatchProcessor: a new read has nothing to coalesce with. */
+  #idle(): boolean {
+    return this.#running === 0 && !this.#queued && this.#drained === null;
   }
 
   /** The versions of the last deleteByTag of each tag (0 for never). One MGET: tag markers share the `{ns}` slot. */
@@ -102,27 +144,39 @@ export class L2 {
 
   /** set(): stores the envelope with a new version (and publishes, in publish mode). */
   write(key: string, envelope: Buffer, px: number): Promise<WriteResult> {
-    return this.#writes.load({ type: 'write', key, envelope, px, publish: this.publish }).catch(unwrap) as Promise<WriteResult>;
+    return this.#submit({ type: 'write', key, envelope, px, publish: this.publish }) as Promise<WriteResult>;
   }
 
   /** Loader commit: compare-and-set on the version observed before loading (and the lock token, if any). */
   cas(key: string, envelope: Buffer, px: number, expected: number, basis: number, token: number): Promise<CasResult> {
-    return this.#writes.load({ type: 'cas', key, envelope, px, expected, basis, token }).catch(unwrap) as Promise<CasResult>;
+    return this.#submit({ type: 'cas', key, envelope, px, expected, basis, token }) as Promise<CasResult>;
   }
 
   /** clear() or deleteByTag(): bumps the marker to a new version (and publishes). Returns the version. */
   meta(scope: 'tag' | 'clear', name: string): Promise<number> {
-    return this.#writes.load({ type: 'meta', scope, name, publish: this.publish }).catch(unwrap) as Promise<number>;
+    return this.#submit({ type: 'meta', scope, name, publish: this.publish }) as Promise<number>;
   }
 
   /** Takes `key`'s lock for `px` ms: the fencing token, or 0 when another instance holds it. */
   lock(key: string, px: number): Promise<number> {
-    return this.#writes.load({ type: 'lock', key, px }).catch(unwrap) as Promise<number>;
+    return this.#submit({ type: 'lock', key, px }) as Promise<number>;
   }
 
   /** Releases `key`'s lock if it is still ours. */
   unlock(key: string, token: number): Promise<unknown> {
-    return this.#writes.load({ type: 'unlock', key, token }).catch(unwrap);
+    return this.#submit({ type: 'unlock', key, token });
+  }
+
+  /**
+   * Runs one script: sent at once (one EVALSHA) when no write is in flight
+   * or queued, else pipelined with the writes of this tick through the
+   * BatchProcessor. Either way its message's sequence number is taken as it
+   * is sent, so each connection's messages stay in order.
+   */
+  #submit(op: Op): Promise<unknown> {
+    if (this.#writing === 0 && !this.#writeQueued && this.#drained === null) return this.#executeWrites([op]).then(single);
+    this.#writeQueued = true;
+    return this.#writes.load(op).catch(unwrap);
   }
 
   /** After clear(): unlinks every envelope older than `clearVersion`, SCAN step by SCAN step. Returns how many. */
@@ -154,21 +208,54 @@ export class L2 {
 
   /** Finishes queued reads and writes, then stops. */
   async close(): Promise<void> {
-    await Promise.all([this.#reads.close({ timeoutMs: 5000 }), this.#writes.close({ timeoutMs: 5000 })]);
+    // From now on reads and writes go to the closed BatchProcessors (which refuse them); those sent at once finish first (each has its deadline).
+    const sentAtOnce = new Promise<void>((resolve) => (this.#drained = resolve));
+    if (this.#running === 0 && this.#writing === 0) this.#drained!();
+    await Promise.all([sentAtOnce, this.#reads.close({ timeoutMs: 5000 }), this.#writes.close({ timeoutMs: 5000 })]);
   }
 
-  #executeReads(keys: string[]): Promise<ReadResult[]> {
+  /**
+   * One batch of reads: an MGET of the keys with the clear marker, and the
+   * counter unless `counter` is false (per slot on a cluster). A batch of
+   * the BatchProcessor may serve loads, so it always reads the counter.
+   */
+  #executeReads(keys: readonly string[], counter = true): Promise<ReadResult[]> {
+    this.#queued = false;
+    this.#running++;
+    return this.channel.run('read', this.#mget(keys, counter)).then(
+      (results) => {
+        this.#ran();
+        return results;
+      },
+      (err: unknown) => {
+        this.#ran();
+        throw err;
+      },
+    );
+  }
+
+  #ran(): void {
+    if (--this.#running === 0 && this.#writing === 0 && this.#drained !== null) this.#drained();
+  }
+
+  #mget(keys: readonly string[], withCounter: boolean): (conn: Conn) => Promise<ReadResult[]> {
     const layout = this.layout;
-    return this.channel.run('read', async (conn) => {
-      const redisKeys = keys.map((k) => layout.data(k));
+    return async (conn) => {
+      const n = keys.length;
       let values: Array<Buffer | null>;
-      let meta: Array<Buffer | null>;
+      let counterBytes: Buffer | null = null;
+      let clearBytes: Buffer | null;
       if (!isCluster(conn.client)) {
-        const replies = await conn.client.mgetBuffer([...redisKeys, layout.counter, layout.clear]);
-        meta = replies.slice(keys.length);
-        values = replies;
+        const args = new Array<string>(withCounter ? n + 2 : n + 1);
+        for (let i = 0; i < n; i++) args[i] = layout.data(keys[i]);
+        args[n] = layout.clear;
+        if (withCounter) args[n + 1] = layout.counter;
+        values = await conn.client.mgetBuffer(args);
+        clearBytes = values[n];
+        if (withCounter) counterBytes = values[n + 1];
       } else {
         const client = conn.client;
+        const redisKeys = keys.map((k) => layout.data(k));
         const groups = new Map<number, number[]>();
         for (let i = 0; i < redisKeys.length; i++) {
           const slot = slotOf(redisKeys[i]);
@@ -176,26 +263,45 @@ export class L2 {
           if (group === undefined) groups.set(slot, (group = []));
           group.push(i);
         }
-        values = new Array<Buffer | null>(keys.length);
-        const metaPromise = client.mgetBuffer(layout.counter, layout.clear);
+        values = new Array<Buffer | null>(n);
+        const metaPromise = client.mgetBuffer(layout.clear, layout.counter);
         await Promise.all(
           [...groups.values()].map(async (indexes) => {
             const replies = await client.mgetBuffer(indexes.map((i) => redisKeys[i]));
             for (let j = 0; j < indexes.length; j++) values[indexes[j]] = replies[j];
           }),
         );
-        meta = await metaPromise;
+        [clearBytes, counterBytes] = await metaPromise;
       }
-      const counter = Number(meta[0]?.toString() ?? 0);
-      const clear = Number(meta[1]?.toString() ?? 0);
-      const out = new Array<ReadResult>(keys.length);
-      for (let i = 0; i < keys.length; i++) out[i] = { bytes: values[i] ?? null, counter, clear };
+      const counter = !withCounter ? Number.NaN : counterBytes === null ? 0 : Number(counterBytes.toString('latin1'));
+      const clear = clearBytes === null ? 0 : Number(clearBytes.toString('latin1'));
+      const out = new Array<ReadResult>(n);
+      for (let i = 0; i < n; i++) out[i] = { bytes: values[i] ?? null, counter, clear, decoded: undefined };
       return out;
-    });
+    };
   }
 
   #executeWrites(ops: Op[]): Promise<unknown[]> {
-    return this.channel.run('write', async (conn) => {
+    this.#writeQueued = false;
+    this.#writing++;
+    return this.channel.run('write', this.#scripts(ops)).then(
+      (results) => {
+        this.#wrote();
+        return results;
+      },
+      (err: unknown) => {
+        this.#wrote();
+        throw err;
+      },
+    );
+  }
+
+  #wrote(): void {
+    if (--this.#writing === 0 && this.#running === 0 && this.#drained !== null) this.#drained();
+  }
+
+  #scripts(ops: Op[]): (conn: Conn) => Promise<unknown[]> {
+    return async (conn) => {
       let results = await this.#runOps(conn, ops);
       // A pipeline reports a lost connection per command rather than
       // rejecting: fail the batch so the breaker and the pool see it.
@@ -217,10 +323,17 @@ export class L2 {
         retry.forEach((i, j) => (results[i] = rerun[j]));
       }
       return results.map((r, i) => (r instanceof Error ? toL2Error(r, ops[i].type) : decode(ops[i], r)));
-    });
+    };
   }
 
   async #runOps(conn: Conn, ops: Op[]): Promise<unknown[]> {
+    if (!isCluster(conn.client) && ops.length === 1) {
+      const [sha, ...args] = this.#args(conn, ops[0], null);
+      return (conn.client.evalsha(sha, ...(args as [number, ...Array<string | Buffer | number>])) as Promise<unknown>).then(
+        (v) => [v],
+        (e: unknown) => [e],
+      );
+    }
     if (!isCluster(conn.client)) {
       const pipeline = conn.client.pipeline();
       for (const op of ops) this.#add(pipeline, conn, op, null);
@@ -315,6 +428,17 @@ function unwrapError(err: Error): TierCacheError {
     return new TierCacheError(ErrorCode.TIER_L2_UNAVAILABLE, `Redis call refused: ${e.message}`, { cause: e });
   }
   return toL2Error(e, 'redis');
+}
+
+function first(results: ReadResult[]): ReadResult {
+  return results[0];
+}
+
+/** The result of a batch of one op: its value, or the ERR_TIER_* error it failed with. */
+function single(results: unknown[]): unknown {
+  const r = results[0];
+  if (r instanceof Error) throw r;
+  return r;
 }
 
 function unwrap(err: unknown): never {

@@ -58,20 +58,21 @@ export function serialize(value: unknown, custom: Serializer | null, name = 'val
 }
 
 /**
- * Deserializes bytes of `kind`. Throws on anything it cannot read (the
- * caller turns that into an invalid-envelope miss). A Buffer value is copied,
+ * Deserializes `bytes[start..end)` of `kind`. Throws on anything it cannot
+ * read (the caller turns that into an invalid-envelope miss). Text is
+ * decoded straight from the range, without a view; a Buffer value is copied,
  * so it does not pin the larger reply buffer it came in.
  */
-export function deserialize(kind: number, bytes: Buffer, custom: Serializer | null): unknown {
+export function deserialize(kind: number, bytes: Buffer, custom: Serializer | null, start = 0, end = bytes.length): unknown {
   switch (kind) {
     case Kind.json:
-      return JSON.parse(bytes.toString('utf8'));
+      return JSON.parse(bytes.toString('utf8', start, end));
     case Kind.string:
-      return bytes.toString('utf8');
+      return bytes.toString('utf8', start, end);
     case Kind.buffer:
-      return Buffer.from(bytes);
+      return Buffer.from(bytes.subarray(start, end));
     default:
       if (custom === null) throw new Error('value was written with a custom serializer and this cache has none');
-      return custom.decode(bytes);
+      return custom.decode(bytes.subarray(start, end));
   }
 }

@@ -17,7 +17,7 @@ import { Bus, type FlushReason } from './bus.js';
 import { monotonicMs, sleep, wallClock, type TierClock } from './clock.js';
 import { PooledChannel, SharedChannel, type CommandChannel } from './connections.js';
 import type { Entry } from './entry.js';
-import { EntryCodec, type PreparedWrite } from './entry-codec.js';
+import { EntryCodec, type DecodedRead, type PreparedWrite } from './entry-codec.js';
 import { observedVersion } from './envelope.js';
 import type { InvalidateEvent, StaleReason, TierCacheEvents } from './events.js';
 import { Fences, type Fence } from './fences.js';
@@ -117,6 +117,8 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
   readonly #breaker: CircuitBreaker;
   readonly #codec: EntryCodec;
   readonly #fences = new Fences();
+  /** Whether reads coalesced onto one reply share its decoded value (not with the offheap L1: it hands out a private copy per call). */
+  readonly #shareDecoded: boolean;
   readonly #meta = new MetaVersions();
   readonly #flights = new Map<string, Flight>();
   readonly #background = new Set<Promise<unknown>>();
@@ -149,6 +151,7 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
       metrics: o.metrics,
       name: o.name,
     });
+    this.#shareDecoded = o.l1 === null || o.l1.store !== 'offheap';
     if (o.l1 === null) this.#l1 = null;
     else if (o.l1.store === 'offheap') this.#l1 = new OffheapStore({ ...o.l1, metrics: o.metrics, name: o.name }, o.clock, o.serializer);
     else this.#l1 = new ValueStore({ ...o.l1, metrics: o.metrics, name: o.name }, o.clock);
@@ -248,42 +251,60 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
       }
     }
     if (missing.length === 0 || this.#l2 === null) return out;
-    const unique = [...new Set(missing.map((i) => keys[i]))];
-    const fences = unique.map((k) => this.#fences.open(k));
-    const found = new Map<string, unknown>();
-    const unavailable = new Set<string>();
+    const n = missing.length;
+    const wanted = new Array<string>(n);
+    const fences = new Array<Fence>(n);
+    for (let j = 0; j < n; j++) fences[j] = this.#fences.open((wanted[j] = keys[missing[j]]));
     try {
-      const results = await this.#l2.readMany(unique);
-      await Promise.all(
-        unique.map(async (k, j) => {
-          const r = results[j];
-          if (r instanceof TierCacheError) {
-            this.#l2Error(r);
-            unavailable.add(k);
-            return;
-          }
-          const read = await this.#decodeRead(k, r, fences[j]);
-          if (read.entry !== null && this.#clock.now() < read.entry.freshUntil) {
-            this.#stats.l2.hits++;
-            found.set(k, read.entry.value);
-          } else {
-            this.#stats.l2.misses++;
-          }
-        }),
-      );
-    } finally {
-      for (const f of fences) this.#fences.close(f);
-    }
-    for (const i of missing) {
-      const k = keys[i];
-      if (found.has(k)) {
-        out[i] = found.get(k) as V;
-      } else if (unavailable.has(k)) {
-        const c = candidates[i];
-        if (c !== undefined && this.#clock.now() < c.staleUntil) out[i] = this.#serveStale(k, c, 'l2_unavailable') as V;
+      const results = await this.#l2.readMany(wanted, false);
+      const at = this.#clock.now();
+      let reported: TierCacheError | null = null;
+      let later: Array<Promise<void>> | null = null;
+      for (let j = 0; j < n; j++) {
+        const i = missing[j];
+        const k = wanted[j];
+        const r = results[j];
+        if (r instanceof TierCacheError) {
+          // A failed batch fails each of its keys with one error: reported once.
+          this.#stats.l2.errors++;
+          if (r !== reported) this.#reportL2Error((reported = r));
+          const c = candidates[i];
+          if (c !== undefined && at < c.staleUntil) out[i] = this.#serveStale(k, c, 'l2_unavailable') as V;
+          continue;
+        }
+        const read = this.#decodeRead(k, r, fences[j], at);
+        if (read instanceof Promise) {
+          const c = candidates[i];
+          later ??= [];
+          later.push(
+            read.then(
+              (d) => this.#placeRead(out, i, d),
+              (err: unknown) => {
+                // Tag versions could not be fetched: as if the read had failed.
+                this.#l2Error(err as TierCacheError);
+                if (c !== undefined && this.#clock.now() < c.staleUntil) out[i] = this.#serveStale(k, c, 'l2_unavailable') as V;
+              },
+            ),
+          );
+        } else {
+          this.#placeRead(out, i, read);
+        }
       }
+      if (later !== null) await Promise.all(later);
+    } finally {
+      for (let j = 0; j < n; j++) this.#fences.close(fences[j]);
     }
     return out;
+  }
+
+  /** getMany: a decoded L2 read into position `i` of `out` (fresh values only). */
+  #placeRead(out: unknown[], i: number, read: DecodedL2): void {
+    if (read.entry !== null && read.at < read.entry.freshUntil) {
+      this.#stats.l2.hits++;
+      out[i] = read.entry.value;
+    } else {
+      this.#stats.l2.misses++;
+    }
   }
 
   /**
@@ -523,8 +544,7 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
 
   async #getSlow(key: string, entry: Entry | undefined): Promise<unknown> {
     checkKey(key);
-    const now = this.#clock.now();
-    const verdict = entry === undefined ? DEAD : this.#verdict(key, entry, now);
+    const verdict = entry === undefined ? DEAD : this.#verdict(key, entry, this.#clock.now());
     if (verdict === FRESH) {
       this.#stats.l1.hits++;
       return entry!.value;
@@ -532,20 +552,38 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
     this.#stats.l1.misses++;
     const l2 = this.#l2;
     if (l2 === null) return undefined;
+    const fence = this.#fences.open(key);
     try {
-      const read = await this.#readL2(key);
-      if (read.entry !== null && this.#clock.now() < read.entry.freshUntil) {
+      let r: ReadResult;
+      try {
+        r = await l2.read(key, false);
+        if (this.#hooks.afterRead !== null) await this.#hooks.afterRead(key);
+      } catch (err) {
+        this.#l2Error(err as TierCacheError);
+        if (entry !== undefined && verdict !== DEAD && this.#clock.now() < entry.staleUntil) {
+          return this.#serveStale(key, entry, 'l2_unavailable');
+        }
+        return undefined;
+      }
+      let read = this.#decodeRead(key, r, fence, this.#clock.now());
+      if (read instanceof Promise) {
+        try {
+          read = await read;
+        } catch (err) {
+          // Tag versions could not be fetched.
+          this.#l2Error(err as TierCacheError);
+          if (entry !== undefined && verdict !== DEAD && this.#clock.now() < entry.staleUntil) return this.#serveStale(key, entry, 'l2_unavailable');
+          return undefined;
+        }
+      }
+      if (read.entry !== null && read.at < read.entry.freshUntil) {
         this.#stats.l2.hits++;
         return read.entry.value;
       }
       this.#stats.l2.misses++;
       return undefined;
-    } catch (err) {
-      this.#l2Error(err as TierCacheError);
-      if (entry !== undefined && verdict !== DEAD && this.#clock.now() < entry.staleUntil) {
-        return this.#serveStale(key, entry, 'l2_unavailable');
-      }
-      return undefined;
+    } finally {
+      this.#fences.close(fence);
     }
   }
 
@@ -713,18 +751,24 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
       this.#l2Error(err as TierCacheError);
       return;
     }
-    await Promise.all(
-      loads.map(async (load, i) => {
-        const r = results[i];
-        if (r instanceof TierCacheError) {
-          this.#l2Error(r);
-          return;
-        }
-        load.readAt = monotonicMs();
-        const read = await this.#decodeRead(load.key, r, load.fence);
-        this.#absorbRead(load, read);
-      }),
-    );
+    const readAt = monotonicMs();
+    const at = this.#clock.now();
+    let reported: TierCacheError | null = null;
+    let later: Array<Promise<void>> | null = null;
+    for (let i = 0; i < loads.length; i++) {
+      const load = loads[i];
+      const r = results[i];
+      if (r instanceof TierCacheError) {
+        this.#stats.l2.errors++;
+        if (r !== reported) this.#reportL2Error((reported = r));
+        continue;
+      }
+      load.readAt = readAt;
+      const read = this.#decodeRead(load.key, r, load.fence, at);
+      if (read instanceof Promise) (later ??= []).push(read.then((d) => this.#absorbRead(load, d)));
+      else this.#absorbRead(load, read);
+    }
+    if (later !== null) await Promise.all(later);
   }
 
   #absorbRead(load: KeyLoad, read: DecodedL2): void {
@@ -736,7 +780,7 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
       this.#stats.l2.misses++;
       return;
     }
-    const now = this.#clock.now();
+    const now = read.at;
     if (now < entry.freshUntil && entry.version > load.refreshing) {
       this.#stats.l2.hits++;
       load.resolve(entry.value);
@@ -789,7 +833,8 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
     try {
       const r = await this.#l2!.read(load.key);
       load.readAt = monotonicMs();
-      this.#absorbRead(load, await this.#decodeRead(load.key, r, load.fence));
+      const read = this.#decodeRead(load.key, r, load.fence, this.#clock.now());
+      this.#absorbRead(load, read instanceof Promise ? await read : read);
       return true;
     } catch (err) {
       this.#l2Error(err as TierCacheError);
@@ -816,7 +861,8 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
     }
     let w: PreparedWrite;
     try {
-      w = await this.#codec.prepare(load.key, value, o);
+      const prepared = this.#codec.prepare(load.key, value, o);
+      w = prepared instanceof Promise ? await prepared : prepared;
     } catch (err) {
       if (token !== 0) this.#unlock(load.key, token);
       load.reject(err);
@@ -860,38 +906,71 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
     this.#track(this.#l2!.unlock(key, token).catch((err: unknown) => this.#l2Error(err as TierCacheError)));
   }
 
-  /** Reads one key from Redis, decodes it and fills L1 (fenced). */
-  async #readL2(key: string): Promise<DecodedL2> {
-    const fence = this.#fences.open(key);
-    try {
-      const r = await this.#l2!.read(key);
-      if (this.#hooks.afterRead !== null) await this.#hooks.afterRead(key);
-      return await this.#decodeRead(key, r, fence);
-    } finally {
-      this.#fences.close(fence);
+  /**
+   * Decodes a read taken at `at` (TierCache clock) and fills L1 (fenced).
+   * Invalid envelopes are misses, counted and reported; entries older than
+   * the clear or tag versions are misses. Synchronous unless a large
+   * compressed payload goes to a worker or tag versions must be fetched.
+   */
+  #decodeRead(key: string, r: ReadResult, fence: Fence, at: number): DecodedL2 | Promise<DecodedL2> {
+    this.#meta.noteClear(r.clear);
+    const bytes = r.bytes;
+    if (bytes === null) return { entry: null, observed: 0, counter: r.counter, at };
+    // Concurrent reads of one key coalesced into one batch share one reply:
+    // decoded once, and (unless L1 promises a private copy per call) one value.
+    let decoded = this.#shareDecoded ? r.decoded : undefined;
+    if (decoded === undefined) {
+      decoded = this.#codec.decode(key, bytes);
+      if (this.#shareDecoded) r.decoded = decoded;
+      if (decoded instanceof Promise) return decoded.then((d) => this.#readEntry(key, r, this.#counted(d), fence, at));
+      this.#counted(decoded);
+    } else if (decoded instanceof Promise) {
+      return decoded.then((d) => this.#readEntry(key, r, d, fence, at));
     }
+    return this.#readEntry(key, r, decoded, fence, at);
   }
 
-  /** Decodes a read (invalid envelopes are misses, counted and reported), checks clear/tag versions, fills L1. */
-  async #decodeRead(key: string, r: ReadResult, fence: Fence): Promise<DecodedL2> {
-    this.#meta.noteClear(r.clear);
-    const observed = observedVersion(r.bytes);
-    const miss: DecodedL2 = { entry: null, observed, counter: r.counter };
-    if (r.bytes === null) return miss;
-    const decoded = await this.#codec.decode(key, r.bytes);
+  /** Counts and reports an invalid envelope (once per reply). */
+  #counted(decoded: DecodedRead): DecodedRead {
     if (!decoded.ok) {
       if (decoded.error.code === ErrorCode.TIER_BAD_SIGNATURE) this.#stats.badSignatures++;
       else this.#stats.invalidEnvelopes++;
       this.#emitError(decoded.error);
-      return miss;
     }
-    if (decoded.tombstone) return miss;
+    return decoded;
+  }
+
+  #readEntry(key: string, r: ReadResult, decoded: DecodedRead, fence: Fence, at: number): DecodedL2 | Promise<DecodedL2> {
+    const observed = observedVersion(r.bytes);
+    if (!decoded.ok || decoded.tombstone) return { entry: null, observed, counter: r.counter, at };
     const entry = decoded.entry;
-    if (entry.basis < this.#meta.clear) return miss;
-    if (entry.tags !== null && !(await this.#tagsAllow(entry))) return miss;
-    if (this.#clock.now() >= entry.staleUntil) return miss;
+    if (entry.basis < this.#meta.clear || at >= entry.staleUntil) return { entry: null, observed, counter: r.counter, at };
+    if (entry.tags !== null) {
+      const known = this.#knownTagsAllow(entry);
+      if (known === false) return { entry: null, observed, counter: r.counter, at };
+      // Some tag versions are unknown here: fetch them (a failure rejects, as a failed read would).
+      if (known === undefined) {
+        return this.#tagsAllow(entry).then((ok) => {
+          if (!ok) return { entry: null, observed, counter: r.counter, at };
+          this.#fill(key, entry, decoded.encoded, fence, entry.version);
+          return { entry, observed, counter: r.counter, at };
+        });
+      }
+    }
     this.#fill(key, entry, decoded.encoded, fence, entry.version);
-    return { entry, observed, counter: r.counter };
+    return { entry, observed, counter: r.counter, at };
+  }
+
+  /** Whether none of the entry's tags was invalidated after its basis, as far as known here (undefined: some versions unknown). */
+  #knownTagsAllow(entry: Entry): boolean | undefined {
+    if (!this.#l1Trusted()) return undefined;
+    let verdict: boolean | undefined = true;
+    for (const tag of entry.tags!) {
+      const v = this.#meta.tagVersion(tag);
+      if (v === undefined) verdict = undefined;
+      else if (entry.basis < v) return false;
+    }
+    return verdict;
   }
 
   /** Whether none of the entry's tags was invalidated after its basis (fetching unknown tag versions from Redis). */
@@ -924,7 +1003,8 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
   }
 
   async #write(key: string, value: unknown, o: CallOptions, name = 'value'): Promise<void> {
-    const w = await this.#codec.prepare(key, value, o, name);
+    const prepared = this.#codec.prepare(key, value, o, name);
+    const w = prepared instanceof Promise ? await prepared : prepared;
     const l2 = this.#l2;
     if (l2 === null) {
       const version = ++this.#localVersion;
@@ -1047,6 +1127,10 @@ export class TierCache<V = unknown> extends EventEmitter<TierCacheEvents> {
 
   #l2Error(err: TierCacheError): void {
     this.#stats.l2.errors++;
+    this.#reportL2Error(err);
+  }
+
+  #reportL2Error(err: TierCacheError): void {
     // Fail-fast refusals of the open breaker are counted, not reported one by one.
     if (err instanceof TierCacheError && isConnectivityError(err) && this.#breaker.state === 'open' && /breaker is open/.test(err.message)) return;
     this.#emitError(err);
@@ -1120,6 +1204,8 @@ interface DecodedL2 {
   entry: Entry | null;
   observed: number;
   counter: number;
+  /** When it was read (TierCache clock). */
+  at: number;
 }
 
 function singleLoader<V>(loader: Loader<V>): BatchLoader<unknown> {
