@@ -80,6 +80,26 @@ test('both implementations throw the identical error for every bad argument', (t
   }
 });
 
+test('a non-string key is refused even when its string form is a stored key, and is never converted', (t) => {
+  const c = seeded();
+  c.set('1', 'one');
+  c.set('[object Object]', 'object');
+  let converted = 0;
+  const sneaky = {
+    toString: () => {
+      converted++;
+      return 'a';
+    },
+  };
+  for (const key of [1, sneaky, {}, ['1']]) {
+    for (const call of [(k: string) => c.get(k), (k: string) => c.peek(k), (k: string) => c.has(k), (k: string) => c.ttl(k), (k: string) => c.getMany([k])]) {
+      t.throws(() => call(key as unknown as string), { instanceOf: TypeError, message: /must be a string/ });
+    }
+  }
+  t.is(converted, 0);
+  t.is(c.get('1'), 'one');
+});
+
 const BAD_OPTIONS: [unknown, RegExp][] = [
   [undefined, /^options must set maxEntries, maxBytes or both/],
   [{}, /^options must set maxEntries, maxBytes or both/],

@@ -29,6 +29,23 @@ test('get returns the very value that was set, of any type', (t) => {
   t.is(c.get('missing'), undefined);
 });
 
+test('keys that name Object.prototype members, __proto__ and integer-like keys are ordinary keys', (t) => {
+  const c = manualCache<unknown>({ maxEntries: 100 });
+  const keys = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '0', '123', '-1', '01', '4294967294', '4294967295', '1e3', 'NaN'];
+  t.is(c.get('toString'), undefined, 'nothing is found before it is set');
+  t.false(c.has('__proto__'));
+  keys.forEach((key, i) => t.true(c.set(key, { i }), key));
+  t.is(c.size, keys.length);
+  keys.forEach((key, i) => t.deepEqual(c.get(key), { i }, key));
+  t.deepEqual(c.getMany(keys), keys.map((_, i) => ({ i })));
+  t.is(c.get('1000'), undefined, "'1e3' is not '1000'");
+  t.deepEqual([...c].sort(), [...keys].sort());
+  for (const key of keys.slice(0, 7)) t.true(c.delete(key), key);
+  for (const key of keys.slice(0, 7)) t.is(c.get(key), undefined, key);
+  t.is(c.size, keys.length - 7);
+  keys.slice(7).forEach((key, i) => t.deepEqual(c.peek(key), { i: i + 7 }, key));
+});
+
 test('falsy values are values: 0, false, null and the empty string', (t) => {
   const c = manualCache<unknown>({ maxEntries: 10 });
   for (const [key, value] of [['zero', 0], ['false', false], ['null', null], ['empty', ''], ['nan', Number.NaN]] as const) {

@@ -66,7 +66,7 @@ export class LocalCache<V = unknown> implements Iterable<string> {
   /** The implementation of this process: `'native'` or `'js'` (see TIERCACHE_IMPL). */
   static readonly implementation: Implementation = implementation;
 
-  /** Key → ref (slot | TTL flag | generation). */
+  /** Key → ref (slot | TTL flag | generation). A Map, not a dictionary object: see docs/local-cache.md (The index). */
   readonly #index = new Map<string, number>();
   #keys: (string | undefined)[] = [];
   #values: (V | undefined)[] = [];
@@ -151,49 +151,53 @@ export class LocalCache<V = unknown> implements Iterable<string> {
     return this.#manual ? this.#manualNow : coarseNow();
   }
 
-  /** The number of pending recorded hits, and an empty ring. */
+  /**
+   * The number of pending recorded hits, and an empty ring: the caller
+   * hands them to the policy. Hits are counted when they leave the ring.
+   */
   #takePending(): number {
     const pending = this.#pending;
     this.#pending = 0;
+    this.#hits += pending;
     return pending;
   }
 
-  /**
-   * The slot of a live entry, with the hit recorded; -1 (and no counter
-   * moved) when there is none. The hot path: no call leaves JavaScript
-   * unless the ring fills.
-   */
-  #hit(key: string): number {
+  /** Applies a full ring (the one N-API call a hit can cause). */
+  #drainFull(): void {
+    this.#pending = 0;
+    this.#hits += Ring.Length;
+    this.#port.drain(Ring.Length);
+  }
+
+  /** The ref of a live entry, or undefined (expired or absent); records nothing. */
+  #live(key: string): number | undefined {
     const ref = this.#index.get(key);
-    if (ref === undefined) return -1;
-    const slot = ref & Ring.SlotMask;
-    if ((ref & Ring.TtlFlag) !== 0 && this.#expires[slot] <= this.#now()) return -1;
-    let n = this.#pending;
-    this.#ring[n++] = ref;
-    if (n === Ring.Length) {
-      this.#port.drain(Ring.Length);
-      n = 0;
-    }
-    this.#pending = n;
-    this.#hits++;
-    return slot;
+    if (ref === undefined || (ref & Ring.TtlFlag) === 0 || this.#expires[ref & Ring.SlotMask] > this.#now()) return ref;
+    return undefined;
   }
 
   /** The slot of a live entry, with no effect on the policy or counters; -1 when none. */
   #find(key: string): number {
-    const ref = this.#index.get(key);
-    if (ref === undefined) {
-      if (!validKey(key)) throw keyError(key, 'key');
-      return -1;
-    }
-    const slot = ref & Ring.SlotMask;
-    return (ref & Ring.TtlFlag) !== 0 && this.#expires[slot] <= this.#now() ? -1 : slot;
+    const ref = this.#live(key);
+    if (ref !== undefined) return ref & Ring.SlotMask;
+    if (!validKey(key)) throw keyError(key, 'key');
+    return -1;
   }
 
-  /** The value, or undefined; counts a hit or a miss and records the access for the policy. */
+  /**
+   * The value, or undefined; counts a hit or a miss and records the access
+   * for the policy. The hot path: an index lookup, one write into the hit
+   * ring, and no call out of JavaScript unless the ring fills.
+   */
   get(key: string): V | undefined {
-    const slot = this.#hit(key);
-    if (slot >= 0) return this.#values[slot];
+    const ref = this.#live(key);
+    if (ref !== undefined) {
+      const n = this.#pending;
+      this.#ring[n] = ref;
+      if (n === Ring.Length - 1) this.#drainFull();
+      else this.#pending = n + 1;
+      return this.#values[ref & Ring.SlotMask];
+    }
     if (!validKey(key)) throw keyError(key, 'key');
     this.#misses++;
     return undefined;
@@ -300,11 +304,16 @@ export class LocalCache<V = unknown> implements Iterable<string> {
 
   /** Removes every entry (each reported to onEvict as 'delete'). Counters are kept (see `resetStats`). */
   clear(): void {
+    this.#hits += this.#pending;
     this.#pending = 0;
     this.#port.clear();
     for (const load of this.#loads.values()) load.current = false;
     if (this.#onEvict !== undefined) {
-      for (const [key, ref] of this.#index) this.#notices.push(this.#values[ref & Ring.SlotMask], key, 'delete');
+      const keys = this.#keys;
+      for (let slot = 0; slot < keys.length; slot++) {
+        const key = keys[slot];
+        if (key !== undefined) this.#notices.push(this.#values[slot], key, 'delete');
+      }
     }
     this.#index.clear();
     this.#keys = [];
@@ -321,13 +330,26 @@ export class LocalCache<V = unknown> implements Iterable<string> {
     checkKeys(keys);
     const n = keys.length;
     const out = new Array<V | undefined>(n);
+    // A drain only applies hits (no removal, no callback), so these stay valid.
+    const index = this.#index;
     const values = this.#values;
+    const ring = this.#ring;
+    let pending = this.#pending;
     let misses = 0;
     for (let i = 0; i < n; i++) {
-      const slot = this.#hit(keys[i]);
-      if (slot >= 0) out[i] = values[slot];
-      else misses++;
+      const ref = index.get(keys[i]);
+      if (ref !== undefined && ((ref & Ring.TtlFlag) === 0 || this.#expires[ref & Ring.SlotMask] > this.#now())) {
+        ring[pending] = ref;
+        if (++pending === Ring.Length) {
+          this.#drainFull();
+          pending = 0;
+        }
+        out[i] = values[ref & Ring.SlotMask];
+      } else {
+        misses++;
+      }
     }
+    this.#pending = pending;
     this.#misses += misses;
     return out;
   }
@@ -436,7 +458,7 @@ export class LocalCache<V = unknown> implements Iterable<string> {
   /** The counters. */
   stats(): LocalCacheStats {
     return {
-      hits: this.#hits,
+      hits: this.#hits + this.#pending,
       misses: this.#misses,
       sets: this.#sets,
       evictions: this.#evictions,
@@ -448,13 +470,15 @@ export class LocalCache<V = unknown> implements Iterable<string> {
   /** Zeroes the counters (the `cache.*` metrics, being counters, keep counting). */
   resetStats(): void {
     const o = this.#offsets;
-    o.hits += this.#hits;
+    o.hits += this.#hits + this.#pending;
     o.misses += this.#misses;
     o.sets += this.#sets;
     o.evictions += this.#evictions;
     o.expirations += this.#expirations;
     o.rejections += this.#rejections;
     this.#hits = this.#misses = this.#sets = this.#evictions = this.#expirations = this.#rejections = 0;
+    // The pending hits were just counted: they count again when they leave the ring.
+    this.#hits = -this.#pending;
   }
 
   /** Stops reporting to the metrics registry (the cache keeps working). */

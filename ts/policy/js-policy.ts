@@ -87,7 +87,7 @@ export class JsSlotPolicy {
 
   /** Key hash of the entry last stored in `slot` (0 for a slot never stored). */
   hash(slot: number): number {
-    return slot < this.slots.capacity ? this.slots.hash[slot] >>> 0 : 0;
+    return slot < this.slots.capacity ? this.slots.hash(slot) >>> 0 : 0;
   }
 
   /** Whether some entry has a TTL (then writes need the current time). */
@@ -116,7 +116,7 @@ export class JsSlotPolicy {
 
   /** A hit on a live slot, applied at once. */
   hit(slot: number): void {
-    this.climber.recordHit(this.slots.region[slot] as Region);
+    this.climber.recordHit(this.slots.region(slot));
     this.onAccess(slot);
   }
 
@@ -130,7 +130,7 @@ export class JsSlotPolicy {
     for (let i = 0; i < count; i++) {
       const ref = ring[i];
       const slot = ref & Ring.SlotMask;
-      if (s.isLive(slot) && s.generation[slot] === ((ref >>> Ring.GenerationShift) & Ring.GenerationMask)) this.hit(slot);
+      if (s.isLiveAs(slot, (ref >>> Ring.GenerationShift) & Ring.GenerationMask)) this.hit(slot);
     }
   }
 
@@ -138,7 +138,7 @@ export class JsSlotPolicy {
   order(now: number, out: number[]): void {
     const s = this.slots;
     for (const list of this.lists) {
-      for (let slot = list.tail; slot !== NIL; slot = s.prev[slot]) {
+      for (let slot = list.tail; slot !== NIL; slot = s.prev(slot)) {
         if (!this.isExpired(slot, now)) out.push(slot);
       }
     }
@@ -229,11 +229,8 @@ export class JsSlotPolicy {
     s.ensure(slot);
     s.bytes[slot] = bytes;
     s.expires[slot] = expires;
-    s.hash[slot] = hash;
-    s.generation[slot] = generation & Ring.GenerationMask;
     s.wbucket[slot] = NO_BUCKET;
-    s.region[slot] = Region.Window;
-    s.live[slot] = 1;
+    s.occupy(slot, hash, generation & Ring.GenerationMask, Region.Window);
     this.count++;
     this.totalBytes += bytes;
     this.attach(slot, Region.Window);
@@ -258,7 +255,7 @@ export class JsSlotPolicy {
     s.expires[slot] = expires;
     this.totalBytes = this.totalBytes - oldBytes + bytes;
     const newWeight = this.weightOf(slot);
-    const region = s.region[slot];
+    const region = s.region(slot);
     this.weights[region] = this.weights[region] - oldWeight + newWeight;
     this.wheel.unschedule(slot);
     if (expires !== 0) {
@@ -270,7 +267,7 @@ export class JsSlotPolicy {
 
   /** Takes an entry out of its policy queue (and that queue's weight). */
   private detach(slot: number): void {
-    const region = this.slots.region[slot];
+    const region = this.slots.region(slot);
     this.slots.unlink(this.lists[region], slot);
     this.weights[region] -= this.weightOf(slot);
   }
@@ -278,7 +275,7 @@ export class JsSlotPolicy {
   /** Appends an entry (not in any queue) as the most recent of `region`. */
   private attach(slot: number, region: Region): void {
     this.slots.pushTail(this.lists[region], slot);
-    this.slots.region[slot] = region;
+    this.slots.setRegion(slot, region);
     this.weights[region] += this.weightOf(slot);
   }
 
@@ -306,8 +303,8 @@ export class JsSlotPolicy {
       s.moveToTail(this.window, slot);
       return;
     }
-    this.sketch.incrementLater(s.hash[slot]);
-    switch (s.region[slot] as Region) {
+    this.sketch.incrementLater(s.hash(slot));
+    switch (s.region(slot)) {
       case Region.Window:
         s.moveToTail(this.window, slot);
         break;
@@ -398,20 +395,20 @@ export class JsSlotPolicy {
         break;
       }
       if (victim === NIL) {
-        const previous = s.prev[candidate];
+        const previous = s.prev(candidate);
         this.evictEntry(candidate);
         candidate = previous;
         candidates--;
         continue;
       }
       if (candidate === NIL) {
-        const next = s.next[victim];
+        const next = s.next(victim);
         this.evictEntry(victim);
         victim = next;
         continue;
       }
       if (candidate === victim) {
-        const next = s.next[victim];
+        const next = s.next(victim);
         this.evictEntry(victim);
         victim = next;
         candidate = NIL;
@@ -419,13 +416,13 @@ export class JsSlotPolicy {
         continue;
       }
       candidates--;
-      if (this.admit(s.hash[candidate], s.hash[victim])) {
-        const next = s.next[victim];
+      if (this.admit(s.hash(candidate), s.hash(victim))) {
+        const next = s.next(victim);
         this.evictEntry(victim);
         victim = next;
-        candidate = s.prev[candidate];
+        candidate = s.prev(candidate);
       } else {
-        const previous = s.prev[candidate];
+        const previous = s.prev(candidate);
         this.evictEntry(candidate);
         candidate = previous;
       }

@@ -15,8 +15,8 @@ function bucketIndex(level: number, ticks: number): number {
 
 /** The timer wheel of one policy. */
 export class Wheel {
-  private readonly heads = new Uint32Array(TOTAL_BUCKETS).fill(NIL);
-  private readonly tails = new Uint32Array(TOTAL_BUCKETS).fill(NIL);
+  private readonly heads = new Int32Array(TOTAL_BUCKETS).fill(NIL);
+  private readonly tails = new Int32Array(TOTAL_BUCKETS).fill(NIL);
   /** Entries in buckets. */
   private len = 0;
 

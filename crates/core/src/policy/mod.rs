@@ -27,6 +27,11 @@ use wheel::Wheel;
 
 pub use slots::Region;
 
+/// How far ahead of the hit being applied a drain prefetches the slot's
+/// record, and then its queue neighbours.
+const PREFETCH_SLOT: usize = 16;
+const PREFETCH_LINKS: usize = 8;
+
 /// Most entries moved between the window and the main space per adjustment.
 const TRANSFER_LIMIT: usize = 1000;
 
@@ -236,7 +241,13 @@ impl SlotPolicy {
     /// live, or holds an entry stored under another generation (the slot was
     /// freed and reused since the hit), counts for nothing.
     pub fn drain(&mut self, ring: &[i32]) {
-        for &r in ring {
+        for (i, &r) in ring.iter().enumerate() {
+            if let Some(&ahead) = ring.get(i + PREFETCH_SLOT) {
+                self.slots.prefetch(ahead as u32 & REF_SLOT_MASK);
+            }
+            if let Some(&near) = ring.get(i + PREFETCH_LINKS) {
+                self.slots.prefetch_links(near as u32 & REF_SLOT_MASK);
+            }
             let r = r as u32;
             let slot = r & REF_SLOT_MASK;
             let generation = (r >> REF_GENERATION_SHIFT) & GENERATION_MASK;
@@ -491,21 +502,16 @@ impl SlotPolicy {
     /// Recency and frequency effects of a hit or an update.
     fn on_access(&mut self, slot: u32) {
         if self.kind == Policy::Lru {
-            self.slots
-                .move_to_tail(Links::Policy, &mut self.window, slot);
+            self.slots.move_to_tail(&mut self.window, slot);
             return;
         }
         let hot = self.slots.hot(slot);
         let region = hot.region;
         self.sketch.increment_later(hot.hash);
         match region {
-            Region::Window => self
-                .slots
-                .move_to_tail(Links::Policy, &mut self.window, slot),
+            Region::Window => self.slots.move_to_tail(&mut self.window, slot),
             Region::Probation => self.promote(slot),
-            Region::Protected => self
-                .slots
-                .move_to_tail(Links::Policy, &mut self.protected, slot),
+            Region::Protected => self.slots.move_to_tail(&mut self.protected, slot),
         }
     }
 
@@ -514,8 +520,7 @@ impl SlotPolicy {
     fn promote(&mut self, slot: u32) {
         let weight = self.weight_of(slot);
         if weight > self.protected_max {
-            self.slots
-                .move_to_tail(Links::Policy, &mut self.probation, slot);
+            self.slots.move_to_tail(&mut self.probation, slot);
             return;
         }
         self.transfer(slot, Region::Protected);

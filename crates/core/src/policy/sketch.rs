@@ -1,25 +1,48 @@
 //! A 4-bit count-min sketch with periodic aging (TinyLFU's frequency
 //! histogram), laid out like Caffeine's: the four counters of a key live in
 //! one 64-byte block of sixteen 32-bit words, eight counters per word, so an
-//! increment touches one cache line. The JS twin uses the same layout in a
-//! Uint32Array.
+//! increment touches one cache line (the blocks are aligned to cache lines).
+//! The JS twin uses the same layout in an Int32Array.
+
+use super::slots::prefetch;
 
 /// Increments queued before being applied together.
 const QUEUE: usize = 64;
 
+/// Sixteen words holding the four counters of every key that maps to it,
+/// on a cache line of its own.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, align(64))]
+struct Block([u32; 16]);
+
 /// The frequency histogram of one shard.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Sketch {
-    table: Vec<u32>,
+    table: Vec<Block>,
     block_mask: u32,
     sample_size: u64,
     size: u64,
     // Increments from hits are queued and applied QUEUE at a time: the same
     // increments in the same order (so the same counts, agings and
-    // decisions), but applied back to back their cache misses overlap
-    // instead of stalling each hit. Every read, resize or reset of the
-    // table, and every immediate increment, applies the queue first.
-    queued: Vec<u32>,
+    // decisions), but each block is prefetched when its increment is queued,
+    // so applying them back to back finds the lines loaded instead of
+    // stalling on each. Every read, resize or reset of the table, and every
+    // immediate increment, applies the queue first.
+    queued: [u32; QUEUE],
+    queued_len: usize,
+}
+
+impl Default for Sketch {
+    fn default() -> Self {
+        Self {
+            table: Vec::new(),
+            block_mask: 0,
+            sample_size: 0,
+            size: 0,
+            queued: [0; QUEUE],
+            queued_len: 0,
+        }
+    }
 }
 
 /// Counts of at least this are "hot"; see the admission policy.
@@ -40,6 +63,14 @@ fn rehash(mut x: u32) -> u32 {
     x
 }
 
+/// The word (within its block) and bit shift of counter `i` (0..4) of a key
+/// whose counter hash is `h`: word 4i + (h >> 8i & 3), nibble (h >> (8i + 2)) & 7.
+#[inline(always)]
+fn position(h: u32, i: u32) -> (usize, u32) {
+    let h = h >> (i << 3);
+    (((i << 2) + (h & 3)) as usize, ((h >> 2) & 7) << 2)
+}
+
 impl Sketch {
     /// Requests per hill-climbing sample and per aging period (0 before initialisation).
     pub(crate) fn sample_size(&self) -> u64 {
@@ -51,11 +82,12 @@ impl Sketch {
         self.flush();
         let capacity = capacity.clamp(1, 1 << 30);
         let words = (capacity.next_power_of_two() * 2).max(16) as usize;
-        if words <= self.table.len() {
+        let blocks = words >> 4;
+        if blocks <= self.table.len() {
             return;
         }
-        self.table = vec![0; words];
-        self.block_mask = ((words >> 4) - 1) as u32;
+        self.table = vec![Block::default(); blocks];
+        self.block_mask = (blocks - 1) as u32;
         self.sample_size = 10 * capacity;
         self.size = 0;
     }
@@ -65,40 +97,34 @@ impl Sketch {
         *self = Self::default();
     }
 
-    /// The four (word, shift) positions of a key's counters.
-    fn positions(&self, hash: u32) -> [(usize, u32); 4] {
+    /// The block of a key, and its counter hash.
+    #[inline(always)]
+    fn locate(&self, hash: u32) -> (usize, u32) {
         let block_hash = spread(hash);
-        let counter_hash = rehash(block_hash);
-        let block = ((block_hash & self.block_mask) << 4) as usize;
-        let mut out = [(0usize, 0u32); 4];
-        for (i, slot) in out.iter_mut().enumerate() {
-            let h = counter_hash >> (i << 3);
-            let index = (h >> 2) & 7;
-            let offset = (h & 3) as usize;
-            *slot = (block + (i << 2) + offset, index << 2);
-        }
-        out
+        ((block_hash & self.block_mask) as usize, rehash(block_hash))
     }
 
     /// Records one access later (at the latest before the table is next read).
+    #[inline]
     pub(crate) fn increment_later(&mut self, hash: u32) {
         if self.table.is_empty() {
             return;
         }
-        self.queued.push(hash);
-        if self.queued.len() == QUEUE {
+        let (block, _) = self.locate(hash);
+        prefetch(self.table.as_ptr().wrapping_add(block));
+        self.queued[self.queued_len] = hash;
+        self.queued_len += 1;
+        if self.queued_len == QUEUE {
             self.flush();
         }
     }
 
     /// Applies the queued increments, in order.
     fn flush(&mut self) {
-        let mut queued = std::mem::take(&mut self.queued);
-        for &hash in &queued {
-            self.apply(hash);
+        let n = std::mem::take(&mut self.queued_len);
+        for i in 0..n {
+            self.apply(self.queued[i]);
         }
-        queued.clear();
-        self.queued = queued;
     }
 
     /// The estimated frequency of a key, 0..=15.
@@ -107,9 +133,13 @@ impl Sketch {
         if self.table.is_empty() {
             return 0;
         }
-        self.positions(hash)
-            .iter()
-            .map(|&(word, shift)| (self.table[word] >> shift) & 15)
+        let (block, h) = self.locate(hash);
+        let words = &self.table[block].0;
+        (0..4)
+            .map(|i| {
+                let (word, shift) = position(h, i);
+                (words[word] >> shift) & 15
+            })
             .min()
             .unwrap_or(0)
     }
@@ -121,14 +151,18 @@ impl Sketch {
     }
 
     /// Adds one to a key's counters; ages the whole table every `sample_size` increments.
+    #[inline]
     fn apply(&mut self, hash: u32) {
         if self.table.is_empty() {
             return;
         }
+        let (block, h) = self.locate(hash);
+        let words = &mut self.table[block].0;
         let mut added = false;
-        for (word, shift) in self.positions(hash) {
-            if (self.table[word] >> shift) & 15 != 15 {
-                self.table[word] += 1 << shift;
+        for i in 0..4 {
+            let (word, shift) = position(h, i);
+            if (words[word] >> shift) & 15 != 15 {
+                words[word] += 1 << shift;
                 added = true;
             }
         }
@@ -143,7 +177,7 @@ impl Sketch {
     /// Halves every counter; `size` shrinks accordingly (Caffeine's reset).
     fn reset(&mut self) {
         let mut odd = 0u64;
-        for word in &mut self.table {
+        for word in self.table.iter_mut().flat_map(|b| b.0.iter_mut()) {
             odd += u64::from((*word & 0x1111_1111).count_ones());
             *word = (*word >> 1) & 0x7777_7777;
         }
