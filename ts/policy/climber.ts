@@ -1,90 +1,120 @@
 /**
- * The hill climber that sizes W-TinyLFU's admission window; mirrors
- * crates/core/src/policy/climber.rs decision for decision. The policy tells
- * it about hits and misses, and after every write asks it by how much to
- * move the window.
- *
- * After each sample of requests (the sketch's sample size: 10 x capacity),
- * the hit rate (in 1/10000) is compared with the previous sample's; the
- * window moves by the step in the direction that last helped, the step
- * decaying by 0.98, restarting at 1/16 of the budget on a change of 5
- * points or more. Integer arithmetic only, so both implementations agree.
+ * Hill climbing of the admission window's size; mirrors
+ * crates/core/src/policy/climber.rs exactly (the same integer arithmetic with
+ * every intermediate value below 2^53, so the same adjustments at the same
+ * requests). See the Rust file for the design.
  */
 import type { Region } from './slots.js';
 
-const HIT_RATE_SCALE = 10_000;
-const RESTART_THRESHOLD = 500;
+const SCALE = 10_000;
+const MIN_SAMPLE = 4096;
+const RESTART = 500;
+const SIGNIFICANCE_TENTHS = 25;
 
-/** What the policy knows when it asks the climber for an adjustment. */
+/** What the policy tells the climber when it asks for an adjustment. */
 export interface ClimbInput {
   windowMax: number;
   windowWeight: number;
   probationWeight: number;
   protectedWeight: number;
   maxWeight: number;
-  /** Requests per sample (the sketch's sample size; 0 before it is sized). */
+  /** The frequency sketch's sample size (0 before it is initialised). */
   sampleSize: number;
-  /** Whether the write that just happened found the policy at its budget. */
+  /** Whether the policy is at its budget. */
   full: boolean;
 }
 
+/** The first (and restart) step: 1/16 of the budget, growing the window. */
+function initialStep(maxWeight: number): number {
+  return Math.max(Math.floor(maxWeight / 16), 1);
+}
+
+/**
+ * The smallest significant change of the hit rate from `anchor` after a
+ * sample of `requests` (2.5 standard deviations of the difference of two
+ * samples' rates). The variance is below 5e7, where Math.sqrt of an integer
+ * never rounds up to the next integer, so the floor is the integer root.
+ */
+function tolerance(anchor: number, requests: number): number {
+  const p = Math.min(Math.max(anchor, 100), 9_900);
+  const variance = Math.floor((2 * p * (SCALE - p)) / requests);
+  return Math.floor((Math.floor(Math.sqrt(variance)) * SIGNIFICANCE_TENTHS) / 10);
+}
+
 export class Climber {
-  private hitsInSample = 0;
-  private missesInSample = 0;
-  private previousHitRate = 0;
+  private sampling = false;
+  private hits = 0;
+  private misses = 0;
+  private anchor = -1;
   private step = 0;
-  /** The sample size seen at the last adapt: requests beyond it are not counted until the sample is evaluated. */
-  private sampleSize = 0;
 
   constructor(maxWeight: number) {
     this.reset(maxWeight);
   }
 
-  /** Starts over, as for a new policy of `maxWeight`. */
+  /** Starts over (after the policy is cleared). */
   reset(maxWeight: number): void {
-    this.hitsInSample = 0;
-    this.missesInSample = 0;
-    this.previousHitRate = 0;
-    // `+ 0` turns -0 into 0, as the Rust integers have no negative zero.
-    this.step = -Math.floor(maxWeight / 16) + 0;
-    this.sampleSize = 0;
-  }
-
-  private counting(): boolean {
-    return this.hitsInSample + this.missesInSample < this.sampleSize;
+    this.sampling = false;
+    this.hits = 0;
+    this.misses = 0;
+    this.anchor = -1;
+    this.step = initialStep(maxWeight);
   }
 
   /** A policy-visible read that hit an entry in `region`. */
-  recordHit(region: Region): void {
-    void region;
-    if (this.counting()) this.hitsInSample++;
+  recordHit(_region: Region): void {
+    if (this.sampling) this.hits++;
   }
 
   /** A miss that inserts a new key. */
   recordMiss(): void {
-    if (this.counting()) this.missesInSample++;
+    if (this.sampling) this.misses++;
   }
 
-  /** The signed change to the window's maximum weight: > 0 grows it, < 0 shrinks it, 0 leaves it. */
+  /** Called after each write: the signed change to the window's maximum weight. */
   adapt(input: ClimbInput): number {
-    this.sampleSize = input.sampleSize;
-    const requests = this.hitsInSample + this.missesInSample;
-    if (input.sampleSize === 0 || requests < input.sampleSize) return 0;
-    const hitRate = Math.floor((this.hitsInSample * HIT_RATE_SCALE) / requests);
-    const change = hitRate - this.previousHitRate;
-    const amount = change >= 0 ? this.step : -this.step;
-    const restart = Math.floor(input.maxWeight / 16);
-    const next =
-      Math.abs(change) >= RESTART_THRESHOLD ? (amount >= 0 ? restart : -restart) : Math.trunc((amount * 98) / 100);
-    this.step = next + 0; // no negative zero, as in the Rust integers
-    this.previousHitRate = hitRate;
-    this.hitsInSample = 0;
-    this.missesInSample = 0;
-    return amount + 0;
+    this.sampling = input.full && input.sampleSize > 0;
+    if (!this.sampling) {
+      this.hits = 0;
+      this.misses = 0;
+      return 0;
+    }
+    const requests = this.hits + this.misses;
+    if (requests < Math.max(Math.floor(input.sampleSize / 10), MIN_SAMPLE)) return 0;
+    const rate = Math.floor((this.hits * SCALE) / requests);
+    this.hits = 0;
+    this.misses = 0;
+    if (this.anchor < 0) {
+      this.anchor = rate;
+      return this.step;
+    }
+    const max = input.maxWeight;
+    const change = rate - this.anchor;
+    let size = Math.abs(this.step);
+    let grow = this.step > 0;
+    if (Math.abs(change) >= RESTART) {
+      size = initialStep(max);
+      if (change < 0) grow = !grow;
+      this.anchor = rate;
+    } else if (change < -tolerance(this.anchor, requests)) {
+      size = Math.floor(size / 2);
+      grow = !grow;
+      this.anchor = rate;
+    } else if (change > tolerance(this.anchor, requests)) {
+      size *= 2;
+      this.anchor = rate;
+    } else {
+      size = Math.floor((size * 95) / 100);
+    }
+    const lo = Math.max(Math.floor(max / 200), 1);
+    const hi = Math.max(Math.floor(max / 4), lo);
+    size = Math.min(Math.max(size, lo), hi);
+    this.step = grow ? size : -size;
+    return this.step;
   }
 
-  /** Step, previous hit rate, hits and misses in the current sample (the Rust climber's `state`). */
+  /** The same numbers as the Rust climber's `state`. */
   state(): number[] {
-    return [this.step, this.previousHitRate, this.hitsInSample, this.missesInSample];
+    return [this.sampling ? 1 : 0, this.hits, this.misses, this.anchor, this.step];
   }
 }
