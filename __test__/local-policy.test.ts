@@ -7,8 +7,8 @@ import test from 'ava';
 import { createPolicyPort, OUT_PAIRS, Reason, refOf, type PolicyPort } from '../ts/policy/index.js';
 
 const IMPLS = ['native', 'js'] as const;
-/** state() index of the climber's hits in the current sample (5 policy numbers, then sampling, hits, ...). */
-const HITS_IN_SAMPLE = 6;
+/** state() index of the climber's requests in the current sample (5 policy numbers, then sampling, requests, ...). */
+const REQUESTS_IN_SAMPLE = 6;
 
 /** Writes hits on (slot, generation) into the ring as the index would; how many. */
 function record(port: PolicyPort, hits: [number, number][]): number {
@@ -43,7 +43,7 @@ for (const impl of IMPLS) {
         [0, 1],
       ]),
     );
-    t.is(port.state()[HITS_IN_SAMPLE], before[HITS_IN_SAMPLE] + 2);
+    t.is(port.state()[REQUESTS_IN_SAMPLE], before[REQUESTS_IN_SAMPLE] + 2);
   });
 
   test(`${impl}: hits for slots never stored are ignored`, (t) => {

@@ -117,7 +117,9 @@ export class JsSlotPolicy {
 
   /** A hit on a live slot, applied at once. */
   hit(slot: number): void {
+    const hash = this.slots.hash[slot] >>> 0;
     this.climber.recordHit(this.slots.region[slot] as Region);
+    if (this.climber.samples(hash)) this.climber.recordSampled(hash, this.weightOf(slot), true, this.sketch);
     this.onAccess(slot);
   }
 
@@ -244,10 +246,13 @@ export class JsSlotPolicy {
     }
     if (!this.lru) {
       if (this.totalWeight() * 2 >= this.maxWeight || this.count * 2 >= this.maxEntries) {
-        this.sketch.ensureCapacity(this.weighted ? this.count : this.maxEntries);
+        const capacity = this.weighted ? this.count : this.maxEntries;
+        this.sketch.ensureCapacity(capacity);
+        this.climber.size(this.maxWeight, this.maxEntries, capacity, this.weighted);
       }
       this.sketch.increment(hash);
       this.climber.recordMiss();
+      if (this.climber.samples(hash)) this.climber.recordSampled(hash, this.weightOf(slot), false, this.sketch);
     }
   }
 
@@ -290,6 +295,8 @@ export class JsSlotPolicy {
   }
 
   private remove(slot: number, reason: Reason): void {
+    // LRU would have lost it too: its return is no hit LRU would have had.
+    if (reason === Reason.Deleted || reason === Reason.Expired) this.climber.forget(this.slots.hash[slot] >>> 0);
     const bytes = this.slots.bytes[slot];
     this.detach(slot);
     this.wheel.unschedule(slot);

@@ -12,6 +12,7 @@
 
 mod climber;
 mod rng;
+mod shadow;
 mod sketch;
 mod slots;
 mod wheel;
@@ -231,8 +232,14 @@ impl SlotPolicy {
 
     /// A hit on a live slot, applied at once (the off-heap cache, under its lock).
     pub fn hit(&mut self, slot: u32) {
-        let region = self.slots.hot(slot).region;
+        let hot = self.slots.hot(slot);
+        let (region, hash) = (hot.region, hot.hash);
         self.climber.record_hit(region);
+        if self.climber.samples(hash) {
+            let weight = self.weight_of(slot);
+            self.climber
+                .record_sampled(hash, weight, true, &mut self.sketch);
+        }
         self.on_access(slot);
     }
 
@@ -405,9 +412,16 @@ impl SlotPolicy {
                     self.max_entries
                 };
                 self.sketch.ensure_capacity(capacity);
+                self.climber
+                    .size(self.max_weight, self.max_entries, capacity, self.weighted);
             }
             self.sketch.increment(hash);
             self.climber.record_miss();
+            if self.climber.samples(hash) {
+                let weight = self.weight_of(slot);
+                self.climber
+                    .record_sampled(hash, weight, false, &mut self.sketch);
+            }
         }
     }
 
@@ -482,6 +496,10 @@ impl SlotPolicy {
     }
 
     fn remove(&mut self, slot: u32, reason: Reason) {
+        if matches!(reason, Reason::Deleted | Reason::Expired) {
+            // LRU would have lost it too: its return is no hit LRU would have had.
+            self.climber.forget(self.slots.hot(slot).hash);
+        }
         let bytes = self.slots.cold(slot).bytes;
         self.detach(slot);
         self.wheel.unschedule(&mut self.slots, slot);
