@@ -13,8 +13,10 @@
 //! - `--before FILE`: a TSV written by `--tsv` with an earlier policy
 //!   (bench/hit-ratio-before.tsv), whose W-TinyLFU column is shown as
 //!   "before";
-//! - `--tsv FILE`: writes the measured table as TSV (for
-//!   bench/hit-ratio.bench.js, and to regenerate a `--before` file).
+//! - `--tsv FILE`: writes the measured table as TSV (to regenerate a
+//!   `--before` file, or to compare two policies).
+//!
+//! docs/local-cache.md (Hit ratio on workloads that shift) has the table.
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::Write;
