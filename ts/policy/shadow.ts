@@ -30,6 +30,13 @@ function nextPowerOfTwo(n: number): number {
   return n <= 1 ? 1 : 2 ** (32 - Math.clz32(n - 1));
 }
 
+/** `links` copied into a new array of `size`, the rest NIL. */
+function grown(links: Uint32Array, size: number): Uint32Array<ArrayBuffer> {
+  const out = new Uint32Array(size).fill(NIL);
+  out.set(links);
+  return out;
+}
+
 /** A shadow cache of key hashes. */
 export class Shadow {
   private sized = false;
@@ -78,18 +85,12 @@ export class Shadow {
     while (shift < 31 && Math.floor(capacity / 2 ** shift) > SHADOW_ENTRIES) shift++;
     const limit = weighted ? SHADOW_ENTRIES * WEIGHTED_SLACK : SHADOW_ENTRIES;
     const cap = Math.min(Math.max(Math.floor(maxEntries / 2 ** shift), 1), limit);
-    const entries = cap + 1;
     this.reset();
     this.sized = true;
     this.shift = shift;
     this.budget = Math.max(Math.floor(maxWeight / 2 ** shift), 1);
     this.cap = cap;
-    this.hashes = new Uint32Array(entries);
-    this.weights = new Float64Array(entries);
-    this.prev = new Uint32Array(entries).fill(NIL);
-    this.next = new Uint32Array(entries).fill(NIL);
-    this.chain = new Uint32Array(entries).fill(NIL);
-    this.buckets = new Uint32Array(nextPowerOfTwo(entries)).fill(NIL);
+    this.buckets = new Uint32Array(nextPowerOfTwo(Math.min(cap, SHADOW_ENTRIES) + 1)).fill(NIL);
   }
 
   /** Whether `hash` is in the sample (never before the shadow is sized). */
@@ -151,6 +152,7 @@ export class Shadow {
       this.free = this.next[e];
     } else {
       e = this.fresh++;
+      if (e === this.hashes.length) this.grow();
     }
     this.hashes[e] = hash;
     this.weights[e] = weight;
@@ -166,6 +168,20 @@ export class Shadow {
   /** Evicts the least recent entries, never `keep`, while over the budget or the cap. */
   private shrink(keep: number): void {
     while ((this.weight > this.budget || this.len > this.cap) && this.head !== keep) this.remove(this.head);
+  }
+
+  /** Doubles the entry arrays (they grow with the entries held at once, as shadow.rs's Vecs do). */
+  private grow(): void {
+    const size = Math.max(this.hashes.length * 2, 16);
+    const hashes = new Uint32Array(size);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
+    const weights = new Float64Array(size);
+    weights.set(this.weights);
+    this.weights = weights;
+    this.prev = grown(this.prev, size);
+    this.next = grown(this.next, size);
+    this.chain = grown(this.chain, size);
   }
 
   private push(e: number): void {

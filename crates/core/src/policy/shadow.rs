@@ -33,6 +33,12 @@ pub(crate) enum ShadowKind {
     TinyLfu,
 }
 
+/// Buckets for a shadow of at most `cap` entries: one per entry up to
+/// [`SHADOW_ENTRIES`] (a weighted shadow that holds more has longer chains).
+fn buckets(cap: u64) -> usize {
+    (cap.min(SHADOW_ENTRIES) as usize + 1).next_power_of_two()
+}
+
 /// The sampling mix of a key hash (Fibonacci hashing: its top bits depend on
 /// every bit of the hash, so the sample does not depend on the shard, which
 /// the hash's own top bits choose).
@@ -56,7 +62,8 @@ pub(crate) struct Shadow {
     /// Least recent entry (evicted first) and most recent one.
     head: u32,
     tail: u32,
-    /// Entry fields by index.
+    /// Entry fields by index: they grow with the entries ever held at once,
+    /// so a shadow costs memory in proportion to what it models.
     hashes: Vec<u32>,
     weights: Vec<u64>,
     prev: Vec<u32>,
@@ -65,8 +72,6 @@ pub(crate) struct Shadow {
     chain: Vec<u32>,
     /// First entry of each bucket (by the mixed hash's low bits).
     buckets: Vec<u32>,
-    /// Entries never used yet (the first `fresh` indexes are used or freed).
-    fresh: u32,
     /// Freed entries, chained through `next`.
     free: u32,
 }
@@ -107,7 +112,6 @@ impl Shadow {
             SHADOW_ENTRIES
         };
         let cap = (max_entries >> shift).clamp(1, limit);
-        let entries = cap as usize + 1;
         *self = Self {
             kind: self.kind,
             sized: true,
@@ -116,12 +120,7 @@ impl Shadow {
             cap,
             head: NIL,
             tail: NIL,
-            hashes: vec![0; entries],
-            weights: vec![0; entries],
-            prev: vec![NIL; entries],
-            next: vec![NIL; entries],
-            chain: vec![NIL; entries],
-            buckets: vec![NIL; entries.next_power_of_two()],
+            buckets: vec![NIL; buckets(cap)],
             free: NIL,
             ..Self::default()
         };
@@ -194,8 +193,12 @@ impl Shadow {
             self.free = self.next[e as usize];
             e
         } else {
-            self.fresh += 1;
-            self.fresh - 1
+            self.hashes.push(0);
+            self.weights.push(0);
+            self.prev.push(NIL);
+            self.next.push(NIL);
+            self.chain.push(NIL);
+            (self.hashes.len() - 1) as u32
         };
         self.hashes[e as usize] = hash;
         self.weights[e as usize] = weight;
@@ -357,6 +360,28 @@ mod tests {
         s.forget(sampled[0]);
         assert!(!s.access(sampled[0], 1, &mut sk), "forgotten");
         assert!(s.access(sampled[1], 1, &mut sk));
+    }
+
+    #[test]
+    fn memory_follows_the_entries_held_not_the_cap() {
+        let mut sk = sketch();
+        let mut s = Shadow::new(ShadowKind::Lru);
+        s.size(1 << 30, 1 << 24, 1000, true);
+        assert_eq!(s.cap, SHADOW_ENTRIES * WEIGHTED_SLACK);
+        for h in 0..3 {
+            s.access(h, (1 << 28) + 1, &mut sk);
+        }
+        assert_eq!(s.hashes.len(), 3);
+        for h in 3..10 {
+            s.access(h, (1 << 28) + 1, &mut sk);
+        }
+        assert_eq!(s.state()[0], 3.0, "three fit in the budget");
+        assert_eq!(
+            s.hashes.len(),
+            4,
+            "one more while a new entry waits for its victim to leave; freed entries are reused"
+        );
+        assert_eq!(s.buckets.len(), 2048);
     }
 
     #[test]
