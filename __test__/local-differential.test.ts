@@ -138,6 +138,14 @@ const TRACES: Record<string, (r: Random, i: number) => string> = {
   uniformWarm: (r) => `key:${r.below(120)}`,
   // A sliding working set: recency matters, so the climber moves the window.
   sliding: (_r, i) => `key:${Math.floor(i / 3) + ((i * 7919) % 30_000)}`,
+  // Phases of 40k requests: a new hot set of 900 keys (recency: the climber
+  // jumps the window to the whole budget), then a small warm set under a scan
+  // (frequency: it jumps to the window's minimum).
+  shifting: (r, i) => {
+    const phase = Math.floor(i / 40_000);
+    if (phase % 2 === 0) return `hot${phase}:${r.below(900)}`;
+    return r.chance(0.5) ? `warm${phase}:${r.skewed(300)}` : `scan:${i}`;
+  },
 };
 
 function runTrace(c: LocalCache<Value>, trace: (r: Random, i: number) => string, length: number): { hits: number; state: unknown } {
@@ -171,6 +179,27 @@ test('native and JS twin agree on hit counts and policy state over large traces'
       t.true(native.hits > 0, `${trace} has hits`);
     }
   }
+});
+
+test('native and JS twin move the window alike when the climber jumps to either end', (t) => {
+  const options: LocalCacheOptions<Value> = { maxEntries: 1000, policy: 'tinylfu', clock: 'manual', sizeOf: (v) => v.size };
+  const caches = [createLocalCache(options, 'native'), createLocalCache(options, 'js')];
+  const randoms = [new Random(42), new Random(42)];
+  const windows = new Set<number>();
+  for (let i = 0; i < 160_000; i++) {
+    for (let c = 0; c < 2; c++) {
+      const key = TRACES.shifting(randoms[c], i);
+      if (caches[c].get(key) === undefined) caches[c].set(key, { n: i, size: 1 });
+    }
+    if (i % 500 === 0) {
+      const [native, js] = caches.map((c) => policyStateOf(c));
+      if (JSON.stringify(native) !== JSON.stringify(js)) return t.fail(`request ${i}: native ${native.join()} vs js ${js.join()}`);
+      windows.add(native[0]);
+    }
+  }
+  t.true(windows.has(1000), 'the window took the whole budget (LRU)');
+  t.true(windows.has(5), 'the window went down to its minimum (TinyLFU)');
+  t.deepEqual(state(caches[0]), state(caches[1]));
 });
 
 test('a one-line divergence planted in the twin admission compare is caught', (t) => {

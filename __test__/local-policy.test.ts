@@ -7,8 +7,8 @@ import test from 'ava';
 import { createPolicyPort, OUT_PAIRS, Reason, refOf, type PolicyPort } from '../ts/policy/index.js';
 
 const IMPLS = ['native', 'js'] as const;
-/** state() indexes: window max, ..., climber hits in the current sample. */
-const HITS_IN_SAMPLE = 7;
+/** state() index of the climber's requests in the current sample (5 policy numbers, then sampling, requests, ...). */
+const REQUESTS_IN_SAMPLE = 6;
 
 /** Writes hits on (slot, generation) into the ring as the index would; how many. */
 function record(port: PolicyPort, hits: [number, number][]): number {
@@ -22,6 +22,8 @@ for (const impl of IMPLS) {
     // the generation check is what makes it harmless if it ever did.
     const port = createPolicyPort(impl, 'tinylfu', { maxEntries: 2, maxBytes: 0 }, 0);
     t.is(port.write(0, 0, 0, 111, 100, 0, 0) & 1, 1, 'key A stored in slot 0, generation 0');
+    // Key C fills the policy, so that its climber counts hits.
+    t.is(port.write(0, 1, 0, 333, 100, 0, 0) & 1, 1);
     const stale = record(port, [
       [0, 0],
       [0, 0],
@@ -41,7 +43,7 @@ for (const impl of IMPLS) {
         [0, 1],
       ]),
     );
-    t.is(port.state()[HITS_IN_SAMPLE], before[HITS_IN_SAMPLE] + 2);
+    t.is(port.state()[REQUESTS_IN_SAMPLE], before[REQUESTS_IN_SAMPLE] + 2);
   });
 
   test(`${impl}: hits for slots never stored are ignored`, (t) => {

@@ -42,6 +42,7 @@ export class JsSlotPolicy {
   private readonly due: number[] = [];
   /** (slot, Reason) pairs of the slots that left during the last call that changed anything. */
   readonly removed: number[] = [];
+  /** Whether the latest write found the policy at its budget (within 1/32 of it, or at the entry cap). */
   private full = false;
 
   /** A policy for `budget`; `seed` varies the admission randomness (the shard index); `now` starts the timer wheel. */
@@ -116,7 +117,9 @@ export class JsSlotPolicy {
 
   /** A hit on a live slot, applied at once. */
   hit(slot: number): void {
+    const hash = this.slots.hash(slot) >>> 0;
     this.climber.recordHit(this.slots.region(slot));
+    if (this.climber.samples(hash)) this.climber.recordSampled(hash, this.weightOf(slot), true, this.sketch);
     this.onAccess(slot);
   }
 
@@ -240,10 +243,13 @@ export class JsSlotPolicy {
     }
     if (!this.lru) {
       if (this.totalWeight() * 2 >= this.maxWeight || this.count * 2 >= this.maxEntries) {
-        this.sketch.ensureCapacity(this.weighted ? this.count : this.maxEntries);
+        const capacity = this.weighted ? this.count : this.maxEntries;
+        this.sketch.ensureCapacity(capacity);
+        this.climber.size(this.maxWeight, this.maxEntries, capacity, this.weighted);
       }
       this.sketch.increment(hash);
       this.climber.recordMiss();
+      if (this.climber.samples(hash)) this.climber.recordSampled(hash, this.weightOf(slot), false, this.sketch);
     }
   }
 
@@ -286,6 +292,8 @@ export class JsSlotPolicy {
   }
 
   private remove(slot: number, reason: Reason): void {
+    // LRU would have lost it too: its return is no hit LRU would have had.
+    if (reason === Reason.Deleted || reason === Reason.Expired) this.climber.forget(this.slots.hash(slot) >>> 0);
     const bytes = this.slots.bytes[slot];
     this.detach(slot);
     this.wheel.unschedule(slot);
@@ -347,7 +355,7 @@ export class JsSlotPolicy {
   }
 
   private evict(protect: number): boolean {
-    this.full = this.overBudget() || this.totalWeight() >= this.maxWeight || this.count >= this.maxEntries;
+    this.full = this.totalWeight() >= this.maxWeight - Math.floor(this.maxWeight / 32) || this.count >= this.maxEntries;
     this.protect = protect;
     this.kept = true;
     if (this.lru) {
@@ -463,11 +471,23 @@ export class JsSlotPolicy {
     else if (amount < 0) this.decreaseWindow(-amount);
   }
 
+  /** The probation segment's share while the window leaves it (20% of the initial main space). */
+  private probationShare(): number {
+    return Math.ceil((this.maxWeight - Math.ceil(this.maxWeight / 100)) / 5);
+  }
+
+  /** Sets the window's maximum; protected gets what the window and the probation share leave. */
+  private setWindowMax(windowMax: number): void {
+    this.windowMax = windowMax;
+    this.protectedMax = Math.max(this.maxWeight - windowMax - this.probationShare(), 0);
+  }
+
+  /** Grows the window by up to `amount` (up to the whole budget); what could not be moved is given back. */
   private increaseWindow(amount: number): void {
-    if (this.protectedMax === 0) return;
-    let quota = Math.min(amount, this.protectedMax);
-    this.protectedMax -= quota;
-    this.windowMax += quota;
+    const room = this.maxWeight - this.windowMax;
+    if (room === 0) return;
+    let quota = Math.min(amount, room);
+    this.setWindowMax(this.windowMax + quota);
     this.demoteProtected();
     for (let i = 0; i < TRANSFER_LIMIT; i++) {
       let slot = this.probation.head;
@@ -478,15 +498,14 @@ export class JsSlotPolicy {
       quota -= weight;
       this.transfer(slot, Region.Window);
     }
-    this.protectedMax += quota;
-    this.windowMax -= quota;
+    this.setWindowMax(this.windowMax - quota);
   }
 
+  /** Shrinks the window by up to `amount`, keeping at least one unit; what could not be moved is given back. */
   private decreaseWindow(amount: number): void {
     if (this.windowMax <= 1) return;
     let quota = Math.min(amount, this.windowMax - 1);
-    this.protectedMax += quota;
-    this.windowMax -= quota;
+    this.setWindowMax(this.windowMax - quota);
     for (let i = 0; i < TRANSFER_LIMIT; i++) {
       const slot = this.window.head;
       if (slot === NIL) break;
@@ -495,11 +514,10 @@ export class JsSlotPolicy {
       quota -= weight;
       this.transfer(slot, Region.Probation);
     }
-    this.protectedMax -= quota;
-    this.windowMax += quota;
+    this.setWindowMax(this.windowMax + quota);
   }
 
-  /** The same nine numbers as the Rust policy's `state`. */
+  /** The same numbers as the Rust policy's `state`: five of the policy, then the climber's. */
   state(): number[] {
     return [
       this.windowMax,

@@ -8,7 +8,7 @@ use hashbrown::HashTable;
 use super::clock::Now;
 use super::config::{ENTRY_OVERHEAD_BYTES, MAX_TTL_MS};
 use super::stats::CacheStats;
-use crate::policy::{Budget, Policy, Reason, SlotPolicy};
+use crate::policy::{Budget, Policy, Reason, SlotPolicy, STATE_LEN};
 
 /// The remaining lifetime of a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -297,7 +297,7 @@ impl Shard {
     }
 
     /// The policy state (see `SlotPolicy::state`).
-    pub(crate) fn policy_state(&self) -> [f64; 9] {
+    pub(crate) fn policy_state(&self) -> [f64; STATE_LEN] {
         self.policy.state()
     }
 

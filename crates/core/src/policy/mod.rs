@@ -12,6 +12,7 @@
 
 mod climber;
 mod rng;
+mod shadow;
 mod sketch;
 mod slots;
 mod wheel;
@@ -19,7 +20,7 @@ mod wheel;
 #[cfg(test)]
 mod tests;
 
-use climber::{ClimbInput, Climber};
+use climber::{ClimbInput, Climber, CLIMBER_STATE_LEN};
 use rng::XorShift32;
 use sketch::{Sketch, ADMIT_HASHDOS_THRESHOLD};
 use slots::{Links, List, Slots, NIL};
@@ -42,6 +43,9 @@ pub const REF_SLOT_MASK: u32 = (1 << 25) - 1;
 pub const REF_GENERATION_SHIFT: u32 = 26;
 /// Generations are counted modulo 32 (the bits a ref has room for).
 pub const GENERATION_MASK: u32 = 31;
+
+/// Length of [`SlotPolicy::state`]: five numbers of the policy, then the climber's.
+pub const STATE_LEN: usize = 5 + CLIMBER_STATE_LEN;
 
 /// Eviction policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +109,9 @@ pub struct SlotPolicy {
     wheel: Wheel,
     due: Vec<u32>,
     removed: Vec<(u32, Reason)>,
-    /// Whether the latest write found the policy at or over its budget.
+    /// Whether the latest write found the policy at its budget (within 1/32
+    /// of it, as entries of different weights rarely fill a byte budget
+    /// exactly, or at the entry cap).
     full: bool,
 }
 
@@ -231,8 +237,14 @@ impl SlotPolicy {
 
     /// A hit on a live slot, applied at once (the off-heap cache, under its lock).
     pub fn hit(&mut self, slot: u32) {
-        let region = self.slots.hot(slot).region;
+        let hot = self.slots.hot(slot);
+        let (region, hash) = (hot.region, hot.hash);
         self.climber.record_hit(region);
+        if self.climber.samples(hash) {
+            let weight = self.weight_of(slot);
+            self.climber
+                .record_sampled(hash, weight, true, &mut self.sketch);
+        }
         self.on_access(slot);
     }
 
@@ -411,9 +423,16 @@ impl SlotPolicy {
                     self.max_entries
                 };
                 self.sketch.ensure_capacity(capacity);
+                self.climber
+                    .size(self.max_weight, self.max_entries, capacity, self.weighted);
             }
             self.sketch.increment(hash);
             self.climber.record_miss();
+            if self.climber.samples(hash) {
+                let weight = self.weight_of(slot);
+                self.climber
+                    .record_sampled(hash, weight, false, &mut self.sketch);
+            }
         }
     }
 
@@ -488,6 +507,10 @@ impl SlotPolicy {
     }
 
     fn remove(&mut self, slot: u32, reason: Reason) {
+        if matches!(reason, Reason::Deleted | Reason::Expired) {
+            // LRU would have lost it too: its return is no hit LRU would have had.
+            self.climber.forget(self.slots.hot(slot).hash);
+        }
         let bytes = self.slots.cold(slot).bytes;
         self.detach(slot);
         self.wheel.unschedule(&mut self.slots, slot);
@@ -552,8 +575,7 @@ impl SlotPolicy {
 
     /// Brings the policy back within budget; returns whether `protect` survived.
     fn evict(&mut self, protect: u32) -> bool {
-        self.full = self.over_budget()
-            || self.total_weight() >= self.max_weight
+        self.full = self.total_weight() >= self.max_weight - self.max_weight / 32
             || self.count >= self.max_entries;
         let mut kept = true;
         if self.kind == Policy::Lru {
@@ -687,13 +709,31 @@ impl SlotPolicy {
         }
     }
 
+    /// The probation segment's share of the budget while the window is
+    /// small enough to leave it: what the initial sizes give it (20% of the
+    /// main space). Only a window larger than the rest takes it too.
+    fn probation_share(&self) -> u64 {
+        let main = self.max_weight - self.max_weight.div_ceil(100);
+        main.div_ceil(5)
+    }
+
+    /// Sets the window's maximum; the protected segment gets what the window
+    /// and the probation share leave.
+    fn set_window_max(&mut self, window_max: u64) {
+        self.window_max = window_max;
+        self.protected_max = (self.max_weight - window_max).saturating_sub(self.probation_share());
+    }
+
+    /// Grows the window by up to `amount` (up to the whole budget, where
+    /// W-TinyLFU is LRU), moving main's least recent entries into it; what
+    /// could not be moved is given back.
     fn increase_window(&mut self, amount: u64) {
-        if self.protected_max == 0 {
+        let room = self.max_weight - self.window_max;
+        if room == 0 {
             return;
         }
-        let mut quota = amount.min(self.protected_max);
-        self.protected_max -= quota;
-        self.window_max += quota;
+        let mut quota = amount.min(room);
+        self.set_window_max(self.window_max + quota);
         self.demote_protected();
         for _ in 0..TRANSFER_LIMIT {
             let mut slot = self.probation.head;
@@ -710,17 +750,18 @@ impl SlotPolicy {
             quota -= weight;
             self.transfer(slot, Region::Window);
         }
-        self.protected_max += quota;
-        self.window_max -= quota;
+        self.set_window_max(self.window_max - quota);
     }
 
+    /// Shrinks the window by up to `amount` (keeping at least one unit),
+    /// moving its least recent entries to probation; what could not be moved
+    /// is given back.
     fn decrease_window(&mut self, amount: u64) {
         if self.window_max <= 1 {
             return;
         }
         let mut quota = amount.min(self.window_max - 1);
-        self.protected_max += quota;
-        self.window_max -= quota;
+        self.set_window_max(self.window_max - quota);
         for _ in 0..TRANSFER_LIMIT {
             let slot = self.window.head;
             if slot == NIL {
@@ -733,27 +774,23 @@ impl SlotPolicy {
             quota -= weight;
             self.transfer(slot, Region::Probation);
         }
-        self.protected_max -= quota;
-        self.window_max += quota;
+        self.set_window_max(self.window_max + quota);
     }
 
     /// The policy state, for differential tests against the JS twin: window
     /// max, protected max, window/probation/protected weights, then the
-    /// climber's state (step, previous hit rate, hits and misses in the
-    /// current sample).
-    pub fn state(&self) -> [f64; 9] {
-        let c = self.climber.state();
-        [
+    /// climber's state (`Climber::state`).
+    pub fn state(&self) -> [f64; STATE_LEN] {
+        let mut out = [0.0; STATE_LEN];
+        out[..5].copy_from_slice(&[
             self.window_max as f64,
             self.protected_max as f64,
             self.window_weight as f64,
             self.probation_weight as f64,
             self.protected_weight as f64,
-            c[0],
-            c[1],
-            c[2],
-            c[3],
-        ]
+        ]);
+        out[5..].copy_from_slice(&self.climber.state());
+        out
     }
 
     /// The region of a live entry (tests).
