@@ -220,6 +220,59 @@ test('without zstd-napi and without the addon the Codec says what is missing and
   t.true((train.message as string).includes(`install it with npm install ${platformPackage}@${manifest.version}`), train.message as string);
 });
 
+const httpProbe = `const http = require('node:http');
+const zlib = require('node:zlib');
+const t = require('tiercache');
+(async () => {
+  const cache = t.createCache({ l2: false });
+  let runs = 0;
+  const body = JSON.stringify({ items: Array.from({ length: 200 }, (_, i) => ({ i, name: 'item ' + (i % 7) })) });
+  const handler = t.httpCache((req, res) => {
+    runs++;
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Cache-Control', 'max-age=60');
+    res.end(body);
+  }, { cache });
+  const server = http.createServer(handler);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const get = (encoding) => new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: server.address().port, path: '/items', agent: false, headers: { 'accept-encoding': encoding } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        const coding = res.headers['content-encoding'] || 'identity';
+        const text = coding === 'gzip' ? zlib.gunzipSync(raw).toString() : coding === 'br' ? zlib.brotliDecompressSync(raw).toString() : raw.toString();
+        resolve({ coding, status: res.headers['cache-status'].split('; ')[1], same: text === body });
+      });
+    }).on('error', reject);
+  });
+  const served = [];
+  for (const encoding of ['gzip', 'zstd', 'br', 'identity']) served.push({ encoding, ...(await get(encoding)) });
+  const value = await cache.getOrSet('k', async () => ({ n: 1 }));
+  console.log(JSON.stringify({ impl: t.implementation, runs, served, value }));
+  server.close();
+  await handler.close();
+  await cache.close();
+})();`;
+
+test('without zstd-napi and without the addon, createCache and httpCache still work: bodies stored as identity, served as gzip, br or identity', async (t) => {
+  // The README's first example on a platform with no prebuilt binary where npm did not run zstd-napi's install script.
+  const { stdout, stderr } = await run(process.execPath, ['-e', httpProbe], { cwd: installed('none', ['zstd-napi']), env: env({}), timeout: 30_000 });
+  t.is(stderr, '');
+  const out = JSON.parse(stdout) as { impl: string; runs: number; served: Array<{ encoding: string; coding: string; status: string; same: boolean }>; value: unknown };
+  t.is(out.impl, 'js');
+  t.is(out.runs, 1, 'the handler ran once; every later request was a hit');
+  t.deepEqual(out.served, [
+    { encoding: 'gzip', coding: 'gzip', status: 'fwd=uri-miss', same: true },
+    { encoding: 'zstd', coding: 'identity', status: out.served[1]!.status, same: true },
+    { encoding: 'br', coding: 'br', status: out.served[2]!.status, same: true },
+    { encoding: 'identity', coding: 'identity', status: out.served[3]!.status, same: true },
+  ]);
+  for (const s of out.served.slice(1)) t.regex(s.status, /^hit/);
+  t.deepEqual(out.value, { n: 1 });
+});
+
 test('platform names follow napi-rs: targets map to the packages the release publishes', (t) => {
   t.deepEqual(manifest.napi.targets.map(platformOfTarget), ['linux-x64-gnu', 'linux-x64-musl', 'linux-arm64-gnu', 'linux-arm64-musl', 'darwin-x64', 'darwin-arm64', 'win32-x64-msvc']);
   t.is(platformOfTarget('armv7-unknown-linux-gnueabihf'), 'linux-arm-gnueabihf');

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Codec } from '../codec/codec.js';
+import { ErrorCode, type TierCacheError } from '../common/errors.js';
 import type { Registration } from '../metrics/registry.js';
 import { negotiate, type Coding } from './accept-encoding.js';
 import { parseCacheControl, deltaSeconds, type Directives } from './cache-control.js';
@@ -157,7 +158,7 @@ export class HttpCacheCore {
   constructor(options: unknown) {
     this.options = resolveHttpCacheOptions(options);
     const o = this.options;
-    this.codec = o.compression === null ? null : new Codec({ level: o.compression.zstdLevel, minBytes: 0, metrics: o.registry ?? false, name: 'http' });
+    this.codec = o.compression === null ? null : zstdCodec(o.compression.zstdLevel, o.registry);
     this.counters = new HttpCacheCounters(o.maxRoutes);
     this.registration = o.registry === null ? null : o.registry.register(this.counters, (c, sink) => c.report(sink), o.attributes);
   }
@@ -308,6 +309,9 @@ export class HttpCacheCore {
         record = decodeRecord(bytes);
         if (record !== undefined) this.parsed.set(bytes, record);
       }
+      // Stored as zstd by an instance that has zstd, and this one cannot
+      // decode it for other clients: a miss, replaced by what this one stores.
+      if (record?.kind === Kind.RESPONSE && record.coding === 'zstd' && this.codec === null) return undefined;
       return record;
     } catch (err) {
       // A failing store is a miss, never an error for the client.
@@ -635,7 +639,7 @@ export class HttpCacheCore {
     const derived = await this.read(key);
     if (derived?.kind === Kind.DERIVED && derived.etag === record.etag && derived.coding === coding) return derived.body;
     const produce = (async () => {
-      const identity = record.identity ?? this.codec!.decode(record.body);
+      const identity = record.identity ?? (record.coding === 'identity' ? record.body : this.codec!.decode(record.body));
       const contentType = record.headers.find(([n]) => n === 'content-type')?.[1] ?? '';
       const out = await encodeAs(coding, identity, this.options.compression!, /^text\/|json|xml|javascript/i.test(contentType));
       this.counters.encodings[coding as 'br' | 'gzip' | 'identity']++;
@@ -663,11 +667,25 @@ export class HttpCacheCore {
     return `${Array.isArray(existing) ? existing.join(', ') : String(existing)}, ${mine}`;
   }
 
+  /**
+   * The codings `record` can be served in: all of them when it is stored as
+   * zstd; br and gzip too when zstd cannot load here (stored as identity,
+   * compressed on demand once per coding) and the body is worth it; else
+   * identity only (small, or not compressible, or compression off).
+   */
+  private codingsOf(record: ResponseRecord): ReadonlySet<Coding> {
+    if (record.coding === 'zstd') return ALL_CODINGS;
+    const settings = this.options.compression;
+    if (this.codec !== null || settings === null) return IDENTITY_ONLY;
+    const contentType = record.headers.find(([n]) => n === 'content-type')?.[1];
+    return compressible(contentType, record.length, settings) ? WITHOUT_ZSTD : IDENTITY_ONLY;
+  }
+
   /** Sends `record` to this client: negotiation, conditional request, headers, body. */
   private async respond(ex: Exchange, record: ResponseRecord, status: string, leaderOnly: Array<[string, string]> | null, storeKey = ex.key): Promise<void> {
     const { res } = ex;
     if (leaderOnly === null) ex.onServe?.();
-    const coding = negotiate(ex.acceptEncoding, record.coding === 'zstd' ? ALL_CODINGS : IDENTITY_ONLY);
+    const coding = negotiate(ex.acceptEncoding, this.codingsOf(record));
     const age = String(Math.max(0, Math.floor((this.options.now() - record.storedAt) / 1000)));
     const shape = shapeOf(record);
     if (coding === null) {
@@ -733,6 +751,21 @@ export class HttpCacheCore {
 
 const ALL_CODINGS: ReadonlySet<Coding> = new Set(['zstd', 'br', 'gzip', 'identity']);
 const IDENTITY_ONLY: ReadonlySet<Coding> = new Set(['identity']);
+const WITHOUT_ZSTD: ReadonlySet<Coding> = new Set(['br', 'gzip', 'identity']);
+
+/**
+ * The zstd Codec, or null where neither zstd-napi nor the addon's zstd
+ * loads (no prebuilt binary, and zstd-napi's install script not run):
+ * responses are then stored as identity and served as br, gzip or identity.
+ */
+function zstdCodec(level: number, registry: ResolvedHttpCacheOptions['registry']): Codec | null {
+  try {
+    return new Codec({ level, minBytes: 0, metrics: registry ?? false, name: 'http' });
+  } catch (err) {
+    if ((err as TierCacheError).code !== ErrorCode.CODEC_UNAVAILABLE) throw err;
+    return null;
+  }
+}
 
 /** Adds header pairs to a writeHead object, repeated names as arrays (Set-Cookie). */
 function addPairs(out: Record<string, string | string[]>, pairs: ReadonlyArray<readonly [string, string]>): Record<string, string | string[]> {
