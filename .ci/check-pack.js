@@ -8,7 +8,9 @@
 //     benches or binaries in the main one) and runs publint on them;
 //  3. installs both tarballs into a fresh project with `npm ci --offline
 //     --ignore-scripts` and runs a workload of every component from ESM and
-//     from CommonJS: the native addon must load, and since zstd-napi's install
+//     from CommonJS, including the README's first example (createCache behind
+//     httpCache, over loopback), and each must exit by itself after close():
+//     the native addon must load, and since zstd-napi's install
 //     script did not run, the Codec must use the addon's zstd (worker offload
 //     included); a strict TypeScript app must compile against the installed
 //     types (module node16 and nodenext);
@@ -16,7 +18,8 @@
 //     package) and runs the same workload: the JS implementation, with the
 //     reason in nativeLoadError, printed once by TIERCACHE_WARN_FALLBACK=1 and
 //     never otherwise, TIERCACHE_IMPL=native failing with that reason first,
-//     and the Codec and trainDictionary failing with what they need.
+//     and the Codec and trainDictionary failing with what they need, while
+//     httpCache, without zstd, still serves gzip and br.
 // The runtime dependencies come from npm's cache, which the repository's own
 // `npm ci` filled: the fresh projects get a lockfile pinning the versions of
 // the repository's lockfile.
@@ -210,6 +213,26 @@ function writeWorkloads(dir) {
     out.train = { code: err.code, message: err.message };
   }
   out.metrics = t.metrics.prometheus().includes('batch_') && t.metrics.snapshot().metrics.length > 0;
+  // The README's first example, L1 only: createCache behind httpCache, over loopback.
+  const http = await import('node:http');
+  const tier = t.createCache({ l2: false });
+  out.tier = await tier.getOrSet('user:1', async () => ({ id: 1 }));
+  let runs = 0;
+  const page = JSON.stringify(Array.from({ length: 300 }, (_, i) => ({ i, name: 'row ' + (i % 11) })));
+  const api = t.httpCache((req, res) => { runs++; res.setHeader('Content-Type', 'application/json'); res.setHeader('Cache-Control', 'max-age=30'); res.end(page); }, { cache: tier });
+  const server = http.createServer(api);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const get = (encoding) => new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: server.address().port, path: '/rows', agent: false, headers: { 'accept-encoding': encoding } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(encoding + '>' + (res.headers['content-encoding'] || 'identity') + ':' + res.headers['cache-status'].split('; ')[1].split('=')[0]));
+    }).on('error', reject);
+  });
+  out.http = [await get('gzip'), await get('zstd'), await get('br')];
+  out.httpRuns = runs;
+  server.close();
+  await api.close();
+  await tier.close();
   console.log(JSON.stringify(out));
 `;
   fs.writeFileSync(path.join(dir, 'workload.cjs'), `'use strict';\nconst t = require('tiercache');\n(async () => {${body}})().catch((err) => { console.error(err); process.exit(1); });\n`);
@@ -243,6 +266,8 @@ function commonChecks(out) {
   if (JSON.stringify(out.batch) !== '[1,2]') problems.push('BatchProcessor returned the wrong results');
   if (out.pool !== 7) problems.push('ConnectionPool.use returned the wrong resource');
   if (out.metrics !== true) problems.push('metrics has no batch series');
+  if (JSON.stringify(out.tier) !== '{"id":1}') problems.push('createCache().getOrSet returned the wrong value');
+  if (out.httpRuns !== 1) problems.push(`httpCache ran the handler ${out.httpRuns} times for three requests of one URL`);
   return problems;
 }
 
@@ -257,13 +282,14 @@ function checkNativeInstall(dir) {
         const codec = out.codec;
         if (codec.zstd !== 'native' || codec.inline !== true || codec.offloaded !== true || codec.offloadedCalls !== 2) problems.push("the Codec did not run on the addon's zstd");
         if (!(out.train?.bytes > 0)) problems.push('trainDictionary failed');
+        if (out.http.join(' ') !== 'gzip>gzip:fwd zstd>zstd:hit br>br:hit') problems.push('httpCache did not serve gzip, then zstd and br from the cache');
         if (r.stderr !== '') problems.push('something was printed on stderr');
         return problems;
       });
     }
   }
   checkTypeScript(dir);
-  step(`${path.basename(dir)}: ESM and CommonJS workloads run native (Codec on the addon's zstd); strict TypeScript compiles`);
+  step(`${path.basename(dir)}: ESM and CommonJS workloads run native (Codec on the addon's zstd; createCache behind httpCache serves gzip, zstd and br) and exit by themselves; strict TypeScript compiles`);
 }
 
 function checkJsInstall(dir) {
@@ -278,6 +304,8 @@ function checkJsInstall(dir) {
       }
       if (out.train.code !== 'ERR_NATIVE_UNAVAILABLE' || !out.train.message.includes(reason)) problems.push('trainDictionary did not fail naming the missing package');
       if (r.stderr !== '') problems.push('the fallback was not silent');
+      // No zstd at all: stored as identity, still served compressed as gzip or br.
+      if (out.http.join(' ') !== 'gzip>gzip:fwd zstd>identity:hit br>br:hit') problems.push('httpCache without zstd did not serve gzip, identity and br');
       return problems;
     });
     expectWorkload(`${path.basename(dir)} ${file} TIERCACHE_WARN_FALLBACK=1`, workload(dir, file, { TIERCACHE_WARN_FALLBACK: '1' }), (out, r) => {
@@ -290,7 +318,7 @@ function checkJsInstall(dir) {
   if (forced.status === 0 || first === undefined || !first.includes(`did not load: ${reason}`)) {
     fail(`TIERCACHE_IMPL=native without the binary must fail with the reason first; stderr:\n${forced.stderr}`);
   }
-  step(`${path.basename(dir)}: JS fallback with the reason in nativeLoadError, warned once on request, TIERCACHE_IMPL=native fails with it`);
+  step(`${path.basename(dir)}: JS fallback with the reason in nativeLoadError (httpCache without zstd serves gzip and br), warned once on request, TIERCACHE_IMPL=native fails with it`);
 }
 
 /** A strict TypeScript app against the installed types, as ESM and CommonJS, under module node16 and nodenext. */
@@ -313,11 +341,16 @@ const backend: 'zstd-napi' | 'native' = codec.zstd;
 const encoded: Buffer = codec.encode('x');
 const code: string = new TierCacheError(ErrorCode.CLOSED, 'closed').code;
 const scrape: string = metrics.prometheus();
-export { named, text, impl, why, batch, pool, backend, encoded, code, scrape };
+const tier = createCache<{ id: number }>({ namespace: 'app', l2: false, ttlMs: 1000 });
+const loaded: Promise<{ id: number } | undefined> = tier.getOrSet('a', async () => ({ id: 1 }));
+const api = httpCache((_req, res) => { res.end('ok'); }, { cache: tier });
+const server = createServer(api);
+export { named, text, impl, why, batch, pool, backend, encoded, code, scrape, loaded, server };
 `;
-  const names = 'BatchProcessor, Codec, ConnectionPool, ErrorCode, LocalCache, OffHeapCache, TierCacheError, implementation, metrics, nativeLoadError, type Implementation';
-  fs.writeFileSync(path.join(app, 'esm.mts'), `import { ${names} } from 'tiercache';\n${uses}`);
-  fs.writeFileSync(path.join(app, 'cjs.cts'), `import { ${names} } from 'tiercache';\n${uses}`);
+  const names = 'BatchProcessor, Codec, ConnectionPool, ErrorCode, LocalCache, OffHeapCache, TierCacheError, createCache, httpCache, implementation, metrics, nativeLoadError, type Implementation';
+  const imports = `import { createServer } from 'node:http';\nimport { ${names} } from 'tiercache';\n`;
+  fs.writeFileSync(path.join(app, 'esm.mts'), `${imports}${uses}`);
+  fs.writeFileSync(path.join(app, 'cjs.cts'), `${imports}${uses}`);
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   for (const mod of ['node16', 'nodenext']) {
     const config = {
