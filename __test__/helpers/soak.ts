@@ -3,9 +3,11 @@
  * --expose-gc, so it can force GC and own its memory, and reading what it
  * reports.
  */
+import type { ExecutionContext } from 'ava';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { expectedImplementation } from './implementation.js';
 
 const run = promisify(execFile);
 
@@ -26,3 +28,15 @@ export function afterWarmUp<S extends { op: number }>(samples: S[]): S[] {
 
 /** Bytes as MiB, for assertion messages. */
 export const mb = (n: number): string => `${(n / 2 ** 20).toFixed(2)} MiB`;
+
+/** What every soak script reports: the implementation it ran on and the cache's counters. */
+export interface SoakReport {
+  implementation: string;
+  stats: { sets: number; evictions: number; expirations: number; hits: number };
+}
+
+/** The soak ran on the implementation TIERCACHE_IMPL asks for, and every path (eviction, expiration, hit) ran often. */
+export function checkSoakRan(t: ExecutionContext, soak: SoakReport): void {
+  t.is(soak.implementation, expectedImplementation());
+  t.true(soak.stats.evictions > 10_000 && soak.stats.expirations > 10_000 && soak.stats.hits > 10_000, 'every path ran');
+}
