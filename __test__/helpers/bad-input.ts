@@ -11,6 +11,10 @@ export type BadCall<C> = [string, (c: C) => unknown, RegExp];
 /** The calls both caches share with the same bad-input checks. */
 export interface CheckedCache {
   get(key: string): unknown;
+  peek(key: string): unknown;
+  has(key: string): boolean;
+  delete(key: string): boolean;
+  ttl(key: string): number | undefined;
   set(key: string, value: string, options?: object): unknown;
   getMany(keys: string[]): unknown;
   deleteMany(keys: string[]): unknown;
@@ -21,8 +25,22 @@ export interface CheckedCache {
 /** Keys no method takes: not strings, empty, or longer than the limit. */
 export const BAD_KEYS: unknown[] = [1, null, undefined, {}, Symbol.iterator, '', 'x'.repeat(16385)];
 
-/** For each bad key, each call of `calls` (`[method, call(c, key), text after the key in the label]`) must refuse it. */
-export function badKeyCalls<C>(calls: [string, (c: C, key: string) => unknown, string?][]): BadCall<C>[] {
+/** A call taking a key: `[method, call(c, key), text after the key in the label]`. */
+export type KeyCall<C> = [string, (c: C, key: string) => unknown, string?];
+
+/** The calls taking a key that both caches have. */
+const SHARED_KEY_CALLS: KeyCall<CheckedCache>[] = [
+  ['get', (c, key) => c.get(key)],
+  ['peek', (c, key) => c.peek(key)],
+  ['has', (c, key) => c.has(key)],
+  ['delete', (c, key) => c.delete(key)],
+  ['ttl', (c, key) => c.ttl(key)],
+  ['set', (c, key) => c.set(key, 'v'), ", 'v'"],
+];
+
+/** For each bad key, each shared call taking a key and each of `more` must refuse it. */
+export function badKeyCalls<C extends CheckedCache>(more: KeyCall<C>[]): BadCall<C>[] {
+  const calls: KeyCall<C>[] = [...SHARED_KEY_CALLS, ...more];
   return BAD_KEYS.flatMap((key): BadCall<C>[] =>
     calls.map(([method, call, rest = '']): BadCall<C> => [`${method}(${String(key).slice(0, 20)}${rest})`, (c) => call(c, key as string), /^key must/]),
   );
