@@ -5,11 +5,7 @@
  * in a child process so it can force GC.
  */
 import test from 'ava';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { afterWarmUp, checkSoakRan, mb, runSoak, type SoakReport } from './helpers/soak.js';
 
 const OPS = 2_000_000;
 /**
@@ -19,28 +15,19 @@ const OPS = 2_000_000;
  */
 const MAX_GROWTH = 2 ** 20;
 
-interface Soak {
-  implementation: string;
+interface Soak extends SoakReport {
   budget: number;
   maxBytes: number;
   samples: { op: number; heapUsed: number; size: number }[];
   cleared: { heapUsed: number; native: number }[];
   notices: number;
-  stats: { sets: number; evictions: number; expirations: number; hits: number };
 }
 
 test('two million operations keep bytes within budget and the heap flat', async (t) => {
-  const { stdout } = await run(
-    process.execPath,
-    ['--import=tsx', '--expose-gc', path.join(__dirname, 'helpers', 'local-soak.ts'), String(OPS)],
-    { env: process.env, maxBuffer: 16 * 2 ** 20, timeout: 600_000 },
-  );
-  const soak = JSON.parse(stdout) as Soak;
-  t.is(soak.implementation, process.env.TIERCACHE_IMPL === 'js' ? 'js' : 'native');
+  const soak = await runSoak<Soak>('local-soak.ts', OPS);
+  checkSoakRan(t, soak);
   t.true(soak.maxBytes <= soak.budget, 'accounted bytes never exceed the budget');
-  t.true(soak.stats.evictions > 10_000 && soak.stats.expirations > 10_000 && soak.stats.hits > 10_000, 'every path ran');
   t.true(soak.notices >= soak.stats.evictions + soak.stats.expirations, 'every removal was notified');
-  const mb = (n: number) => `${(n / 2 ** 20).toFixed(2)} MiB`;
   // The live heap holds the cached values, so it moves with the entries; with
   // the cache emptied, nothing the second million operations did may remain.
   const [half, end] = soak.cleared;
@@ -49,7 +36,7 @@ test('two million operations keep bytes within budget and the heap flat', async 
   const nativeGrowth = end.native - half.native;
   t.true(nativeGrowth < MAX_GROWTH, `the emptied cache's native memory grew by ${mb(nativeGrowth)} over a million operations`);
   // A coarse backstop over the samples after warm-up (a quarter of the run).
-  const warm = soak.samples.filter((s) => s.op >= soak.samples[soak.samples.length - 1].op / 4);
+  const warm = afterWarmUp(soak.samples);
   const first = warm[0].heapUsed;
   const peak = Math.max(...warm.map((s) => s.heapUsed));
   t.true(peak <= first * 1.5 + 8 * 2 ** 20, `heap grew from ${mb(first)} to ${mb(peak)}`);

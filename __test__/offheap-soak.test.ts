@@ -4,11 +4,7 @@
  * clear() returns the native memory. Runs in a child process so it can force GC and own its RSS.
  */
 import test from 'ava';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { afterWarmUp, checkSoakRan, mb, runSoak, type SoakReport } from './helpers/soak.js';
 
 const OPS = 2_000_000;
 /** Growth allowed after warm-up (see the assertions). */
@@ -16,34 +12,25 @@ const MAX_NATIVE_GROWTH = 2 ** 20;
 const MAX_HEAP_GROWTH = 2 * 2 ** 20;
 const MAX_RSS_GROWTH = 48 * 2 ** 20;
 
-interface Soak {
-  implementation: string;
+interface Soak extends SoakReport {
   maxBytes: number;
   maxCacheBytes: number;
   samples: { op: number; rss: number; heapUsed: number; native: number; cacheBytes: number }[];
   baselineNative: number;
   beforeClear: number;
   afterClear: number;
-  stats: { sets: number; evictions: number; expirations: number; hits: number };
 }
 
 test('two million operations keep bytes within budget and memory flat, and clear() frees native memory', async (t) => {
-  const { stdout } = await run(
-    process.execPath,
-    ['--import=tsx', '--expose-gc', path.join(__dirname, 'helpers', 'offheap-soak.ts'), String(OPS)],
-    { env: process.env, maxBuffer: 16 * 2 ** 20, timeout: 600_000 },
-  );
-  const soak = JSON.parse(stdout) as Soak;
-  t.is(soak.implementation, process.env.TIERCACHE_IMPL === 'js' ? 'js' : 'native');
+  const soak = await runSoak<Soak>('offheap-soak.ts', OPS);
+  checkSoakRan(t, soak);
   t.true(soak.maxCacheBytes <= soak.maxBytes, 'reported bytes never exceed the budget');
-  t.true(soak.stats.evictions > 10_000 && soak.stats.expirations > 10_000 && soak.stats.hits > 10_000, 'every path ran');
 
   // Measured from the warm-up sample (the first quarter fills the cache), not
   // from before the cache existed: after warm-up nothing may grow, so a leak
   // of a byte or two per operation (over 1.5 million operations) fails.
-  const warm = soak.samples.filter((s) => s.op >= soak.samples[soak.samples.length - 1].op / 4);
+  const warm = afterWarmUp(soak.samples);
   const first = warm[0];
-  const mb = (n: number) => `${(n / 2 ** 20).toFixed(2)} MiB`;
   const growth = (pick: (s: Soak['samples'][number]) => number) => Math.max(...warm.map(pick)) - pick(first);
   // A full GC runs before each sample: the heap varies by a few hundred KB.
   const heapGrowth = growth((s) => s.heapUsed);
