@@ -8,7 +8,7 @@ import type { MetricsOption } from '../metrics/index.js';
 import type { TierClock } from './clock.js';
 import type { Entry } from './entry.js';
 import { buildEnvelope, observedVersion, parseEnvelope } from './envelope.js';
-import { physicalTtlMs, type L1Store } from './l1.js';
+import { CacheBackedL1Store, physicalTtlMs } from './l1.js';
 import { deserialize, serialize, type Encoded, type Serializer } from './serializer.js';
 
 /** Options of the offheap store (the `l1: { store: 'offheap', ... }` option). */
@@ -22,31 +22,32 @@ export interface OffheapStoreOptions {
 }
 
 /** L1 over OffHeapCache. */
-export class OffheapStore implements L1Store {
+export class OffheapStore extends CacheBackedL1Store<OffHeapCache> {
   readonly store = 'offheap' as const;
-  readonly #cache: OffHeapCache;
 
   constructor(
     options: OffheapStoreOptions,
     private readonly clock: TierClock,
     private readonly serializer: Serializer | null,
   ) {
-    this.#cache = new OffHeapCache({
-      maxEntries: options.maxEntries,
-      maxBytes: options.maxBytes,
-      policy: options.policy,
-      shards: options.shards,
-      metrics: options.metrics,
-      name: options.name,
-    });
+    super(
+      new OffHeapCache({
+        maxEntries: options.maxEntries,
+        maxBytes: options.maxBytes,
+        policy: options.policy,
+        shards: options.shards,
+        metrics: options.metrics,
+        name: options.name,
+      }),
+    );
   }
 
   get(key: string): Entry | undefined {
-    const bytes = this.#cache.get(key);
+    const bytes = this.cache.get(key);
     if (bytes === undefined) return undefined;
     const e = parseEnvelope(bytes, null, '');
     if (!e.ok) {
-      this.#cache.delete(key);
+      this.cache.delete(key);
       return undefined;
     }
     return {
@@ -62,30 +63,13 @@ export class OffheapStore implements L1Store {
   }
 
   peekVersion(key: string): number | undefined {
-    const bytes = this.#cache.peek(key);
+    const bytes = this.cache.peek(key);
     return bytes === undefined ? undefined : observedVersion(bytes);
   }
 
   set(key: string, entry: Entry, encoded: Encoded | null): void {
     const value = encoded ?? serialize(entry.value, this.serializer);
     const bytes = buildEnvelope({ ...entry, tombstone: false, codec: false, kind: value.kind }, value.bytes, null, '');
-    this.#cache.set(key, bytes, { ttlMs: physicalTtlMs(entry, this.clock) });
-  }
-
-  delete(key: string): void {
-    this.#cache.delete(key);
-  }
-
-  clear(): void {
-    this.#cache.clear();
-  }
-
-  get size(): number {
-    return this.#cache.size;
-  }
-
-  close(): void {
-    this.#cache.clear();
-    this.#cache.unregisterMetrics();
+    this.cache.set(key, bytes, { ttlMs: physicalTtlMs(entry, this.clock) });
   }
 }

@@ -26,6 +26,45 @@ export interface L1Store {
   close(): void;
 }
 
+/** What the L1 stores need of the cache they wrap (LocalCache or OffHeapCache) beyond reads and writes. */
+export interface L1Cache {
+  delete(key: string): boolean;
+  clear(): void;
+  readonly size: number;
+  unregisterMetrics(): void;
+}
+
+/**
+ * The part both L1 stores share: delete, clear, size and close go straight
+ * to the wrapped cache; each store adds how it reads and writes entries.
+ */
+export abstract class CacheBackedL1Store<C extends L1Cache> implements L1Store {
+  abstract readonly store: 'value' | 'offheap';
+
+  protected constructor(protected readonly cache: C) {}
+
+  abstract get(key: string): Entry | undefined;
+  abstract peekVersion(key: string): number | undefined;
+  abstract set(key: string, entry: Entry, encoded: Encoded | null): void;
+
+  delete(key: string): void {
+    this.cache.delete(key);
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  close(): void {
+    this.cache.clear();
+    this.cache.unregisterMetrics();
+  }
+}
+
 /**
  * The physical TTL of an entry in L1: until its grace ends (0 = no expiry).
  * Only with the wall clock: the L1 cache times entries on real time, so with

@@ -86,40 +86,11 @@ pub const REAL: [RealTrace; 6] = [
 
 // ----- synthetic workloads (bench/lib/workloads.js) -----
 
-/// xorshift32 in [0, 1), as bench/lib/workloads.js's `random`.
-struct XorShift32(u32);
+#[path = "../../benches/common/random.rs"]
+mod random;
 
-impl XorShift32 {
-    fn new(seed: u32) -> Self {
-        Self(if seed == 0 { 1 } else { seed })
-    }
-
-    fn next(&mut self) -> f64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        self.0 = x;
-        f64::from(x) / 4_294_967_296.0
-    }
-}
-
-/// `length` ranks in `[0, n)` drawn from Zipf(alpha) (bench/lib/workloads.js's `zipfTrace`).
-pub fn zipf(n: usize, alpha: f64, length: usize, seed: u32) -> Vec<u64> {
-    let mut cdf = Vec::with_capacity(n);
-    let mut sum = 0.0;
-    for k in 0..n {
-        sum += 1.0 / ((k + 1) as f64).powf(alpha);
-        cdf.push(sum);
-    }
-    let mut random = XorShift32::new(seed);
-    (0..length)
-        .map(|_| {
-            let u = random.next() * sum;
-            cdf.partition_point(|&c| c < u).min(n - 1) as u64
-        })
-        .collect()
-}
+pub use random::zipf;
+use random::XorShift32;
 
 /// Zipf traffic interrupted every `every` requests by `burst` never-repeated
 /// keys (`scanBurstTrace`).
@@ -149,11 +120,11 @@ pub fn phases(hot: u64, phase: u64, count: u64, cold_percent: u32, seed: u32) ->
     let mut cold = u64::MAX / 2;
     (0..phase * count)
         .map(|i| {
-            if random.next() * 100.0 < f64::from(cold_percent) {
+            if random.next_f64() * 100.0 < f64::from(cold_percent) {
                 cold += 1;
                 cold
             } else {
-                (i / phase) * hot + (random.next() * hot as f64) as u64
+                (i / phase) * hot + (random.next_f64() * hot as f64) as u64
             }
         })
         .collect()
