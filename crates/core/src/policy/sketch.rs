@@ -27,8 +27,9 @@ pub(crate) struct Sketch {
     // decisions), but each block is prefetched when its increment is queued,
     // so applying them back to back finds the lines loaded instead of
     // stalling on each. Every read, resize or reset of the table, and every
-    // immediate increment, applies the queue first.
-    queued: [u32; QUEUE],
+    // immediate increment, applies the queue first. A queued increment is
+    // kept as its block and counter hash, located once when it is queued.
+    queued: [(u32, u32); QUEUE],
     queued_len: usize,
 }
 
@@ -39,7 +40,7 @@ impl Default for Sketch {
             block_mask: 0,
             sample_size: 0,
             size: 0,
-            queued: [0; QUEUE],
+            queued: [(0, 0); QUEUE],
             queued_len: 0,
         }
     }
@@ -110,9 +111,9 @@ impl Sketch {
         if self.table.is_empty() {
             return;
         }
-        let (block, _) = self.locate(hash);
+        let (block, h) = self.locate(hash);
         prefetch(self.table.as_ptr().wrapping_add(block));
-        self.queued[self.queued_len] = hash;
+        self.queued[self.queued_len] = (block as u32, h);
         self.queued_len += 1;
         if self.queued_len == QUEUE {
             self.flush();
@@ -123,7 +124,8 @@ impl Sketch {
     fn flush(&mut self) {
         let n = std::mem::take(&mut self.queued_len);
         for i in 0..n {
-            self.apply(self.queued[i]);
+            let (block, h) = self.queued[i];
+            self.add(block as usize, h);
         }
     }
 
@@ -157,16 +159,24 @@ impl Sketch {
             return;
         }
         let (block, h) = self.locate(hash);
+        self.add(block, h);
+    }
+
+    /// Adds one to the counters of counter hash `h` in `block` (those not
+    /// saturated); ages the table every `sample_size` increments.
+    #[inline(always)]
+    fn add(&mut self, block: usize, h: u32) {
         let words = &mut self.table[block].0;
-        let mut added = false;
+        // Branch-free: whether a counter is saturated is data-dependent and
+        // mispredicts often on a hot set whose counts hover around 15.
+        let mut added = 0u32;
         for i in 0..4 {
             let (word, shift) = position(h, i);
-            if (words[word] >> shift) & 15 != 15 {
-                words[word] += 1 << shift;
-                added = true;
-            }
+            let room = u32::from((words[word] >> shift) & 15 != 15);
+            words[word] += room << shift;
+            added |= room;
         }
-        if added {
+        if added != 0 {
             self.size += 1;
             if self.size == self.sample_size {
                 self.reset();
