@@ -1,5 +1,6 @@
 // Shared helpers of the batch tests (not a test file itself).
 import { setImmediate as immediate } from 'node:timers/promises';
+export { deferred } from './helpers/deferred.js';
 
 /** Resolves after pending I/O callbacks have run: the next tick of the event loop and beyond. */
 export function afterIo(): Promise<void> {
@@ -14,17 +15,6 @@ export function recorder<K, V>(answer: (keys: K[]) => V[] | Map<K, V | Error> | 
     return Promise.resolve(answer(keys));
   };
   return { batches, execute };
-}
-
-/** A promise with its resolver exposed, for executors the test releases by hand. */
-export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 /** Tracks which of `promises` have settled. */

@@ -5,17 +5,7 @@
  */
 import test from 'ava';
 import { manualCache } from './helpers/local.js';
-
-/** A promise with its resolve/reject exposed. */
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from './helpers/deferred.js';
 
 test('concurrent getOrSet calls for one key share one loader call, and the value is cached', async (t) => {
   const c = manualCache<{ id: string }>({ maxEntries: 10 });

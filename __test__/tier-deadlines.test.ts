@@ -7,22 +7,7 @@
 import test from 'ava';
 import { ErrorCode, ManualClock, type TierCacheError } from '../ts/index.js';
 import { Deadlines } from '../ts/tier/deadlines.js';
-
-interface Control<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-function control<T>(): Control<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from './helpers/deferred.js';
 
 /** Settles to ['ok', value] or ['error', code or message]. */
 function outcome<T>(p: Promise<T>): Promise<[string, unknown]> {
@@ -39,8 +24,8 @@ function flush(): Promise<void> {
 test('a call that answers in time gets its value; one that does not is rejected at its deadline with ERR_TIER_COMMAND_TIMEOUT', async (t) => {
   const clock = new ManualClock();
   const d = new Deadlines(clock);
-  const fast = control<string>();
-  const slow = control<string>();
+  const fast = deferred<string>();
+  const slow = deferred<string>();
   const a = outcome(d.track(fast.promise, 50, 'read'));
   const b = outcome(d.track(slow.promise, 50, 'read'));
   fast.resolve('v');
@@ -65,9 +50,9 @@ test('the error a call rejects with is passed through, and onEnd sees every outc
     seen.push([error === undefined ? undefined : (error as Error).message ?? (error as TierCacheError).code, context, what]);
     return error === undefined ? undefined : new Error(`mapped: ${(error as Error).message}`);
   };
-  const ok = control<number>();
-  const failing = control<number>();
-  const hanging = control<number>();
+  const ok = deferred<number>();
+  const failing = deferred<number>();
+  const hanging = deferred<number>();
   const a = outcome(d.track(ok.promise, 50, 'first', onEnd, 'c1'));
   const b = outcome(d.track(failing.promise, 50, 'second', onEnd, 'c2'));
   const c = outcome(d.track(hanging.promise, 50, 'third', onEnd, 'c3'));
@@ -87,7 +72,7 @@ test('the error a call rejects with is passed through, and onEnd sees every outc
 test('deadlines in call order share one timer, which fires once per batch of overdue calls and re-arms for the next', async (t) => {
   const clock = new ManualClock();
   const d = new Deadlines(clock);
-  const calls = Array.from({ length: 5 }, () => control<number>());
+  const calls = Array.from({ length: 5 }, () => deferred<number>());
   const results: Array<Promise<[string, unknown]>> = [];
   for (let i = 0; i < calls.length; i++) {
     results.push(outcome(d.track(calls[i].promise, 50, `call ${i}`)));
@@ -114,8 +99,8 @@ test('deadlines in call order share one timer, which fires once per batch of ove
 test('a call with a shorter deadline than those before it still times out at its own deadline', async (t) => {
   const clock = new ManualClock();
   const d = new Deadlines(clock);
-  const long = control<number>();
-  const short = control<number>();
+  const long = deferred<number>();
+  const short = deferred<number>();
   const a = outcome(d.track(long.promise, 50, 'long'));
   const b = outcome(d.track(short.promise, 5, 'short'));
   await clock.advance(5);
@@ -127,9 +112,9 @@ test('a call with a shorter deadline than those before it still times out at its
   await clock.advance(45);
   t.deepEqual(await a, ['error', ErrorCode.TIER_COMMAND_TIMEOUT]);
   // Inserted in the middle of the list.
-  const c1 = control<number>();
-  const c2 = control<number>();
-  const c3 = control<number>();
+  const c1 = deferred<number>();
+  const c2 = deferred<number>();
+  const c3 = deferred<number>();
   const r1 = outcome(d.track(c1.promise, 30, 'c1'));
   const r2 = outcome(d.track(c2.promise, 50, 'c2'));
   const r3 = outcome(d.track(c3.promise, 40, 'c3'));
@@ -144,7 +129,7 @@ test('a call with a shorter deadline than those before it still times out at its
 test('close() stops the timer; a call tracked afterwards arms it again', async (t) => {
   const clock = new ManualClock();
   const d = new Deadlines(clock);
-  const c = control<number>();
+  const c = deferred<number>();
   void d.track(c.promise, 50, 'x').catch(() => {});
   t.is(clock.pendingTimers, 1);
   d.close();

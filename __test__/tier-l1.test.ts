@@ -7,21 +7,12 @@ import test from 'ava';
 import { ErrorCode, ManualClock, MetricsRegistry, TierCache, createCache, type TierCacheError, type TierCacheOptions, type StaleEvent } from '../ts/index.js';
 import { metricValue } from './helpers/metrics.js';
 import { guardUnhandledRejections } from './helpers/tier.js';
+import { deferred } from './helpers/deferred.js';
 
 function local<V = unknown>(extra: TierCacheOptions = {}): { cache: TierCache<V>; clock: ManualClock } {
   const clock = new ManualClock(1_000_000);
   const cache = new TierCache<V>({ metrics: false, clock, ...extra });
   return { cache, clock };
-}
-
-function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 test('concurrent getOrSet of one key calls the loader once and every caller gets its value', async (t) => {
